@@ -1,0 +1,84 @@
+# The package's one way to signal a problem. Every error names the argument that
+# caused it (`arg`), so a user reading a knitted report knows what to fix, and has
+# class `exportres_error` so tests and callers can catch it without matching text.
+
+exr_error <- function(arg, ..., call = sys.call(-1L)) {
+  msg <- paste0(...)
+  if (!is.null(arg)) msg <- paste0("`", arg, "`: ", msg)
+  cond <- structure(
+    class = c("exportres_error", "error", "condition"),
+    list(message = msg, call = call, arg = arg)
+  )
+  stop(cond)
+}
+
+exr_warning <- function(arg, ..., call = sys.call(-1L)) {
+  msg <- paste0(...)
+  if (!is.null(arg)) msg <- paste0("`", arg, "`: ", msg)
+  cond <- structure(
+    class = c("exportres_warning", "warning", "condition"),
+    list(message = msg, call = call, arg = arg)
+  )
+  warning(cond)
+}
+
+exr_message <- function(...) {
+  message(...)
+}
+
+# Small validators shared by every exported function.
+
+check_data_frame <- function(data, arg = "data") {
+  if (!is.data.frame(data)) {
+    exr_error(arg, "expected a data.frame, got ", class(data)[1L], ".")
+  }
+  if (nrow(data) == 0L) exr_error(arg, "has zero rows.")
+  invisible(data)
+}
+
+check_columns <- function(data, cols, arg) {
+  if (!is.character(cols)) {
+    exr_error(arg, "expected column names as a character vector.")
+  }
+  miss <- setdiff(cols, names(data))
+  if (length(miss)) {
+    exr_error(arg, "unknown column(s) ", paste0("'", miss, "'", collapse = ", "),
+              " (not in the data).")
+  }
+  invisible(cols)
+}
+
+check_numeric_column <- function(x, name, arg = name) {
+  if (!is.numeric(x) && !is.logical(x)) {
+    exr_error(arg, "column '", name, "' must be numeric, not ", class(x)[1L], ".")
+  }
+  if (length(x) && all(is.na(x))) {
+    exr_error(arg, "column '", name, "' is entirely NA.")
+  }
+  invisible(x)
+}
+
+match_choice <- function(x, choices, arg) {
+  if (is.null(x)) return(choices[1L])
+  if (!is.character(x) || length(x) < 1L) {
+    exr_error(arg, "expected one of ", paste0("\"", choices, "\"", collapse = ", "), ".")
+  }
+  if (identical(x, choices)) return(choices[1L])
+  if (length(x) != 1L || !(x %in% choices)) {
+    exr_error(arg, "expected one of ", paste0("\"", choices, "\"", collapse = ", "),
+              ", got \"", paste(x, collapse = " "), "\".")
+  }
+  x
+}
+
+check_cores <- function(cores, arg = "cores") {
+  if (!is.numeric(cores) || length(cores) != 1L || is.na(cores) || cores < 1) {
+    exr_error(arg, "expected a single positive whole number.")
+  }
+  as.integer(cores)
+}
+
+# A progress bar only where somebody is watching.
+show_progress <- function() {
+  interactive() && isTRUE(getOption("exportres.progress", TRUE))
+}

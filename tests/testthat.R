@@ -1,0 +1,4 @@
+library(testthat)
+library(exportres)
+
+test_check("exportres")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building, testing, checking and benchmarking exportres needs, on a fresh
+# machine with R, its recommended packages and testthat. Debian's prebuilt r-cran-* packages
+# first (built for this R), CRAN sources only for what Debian lacks. R's recommended packages
+# are never upgraded: current CRAN versions of them need a newer R.
+set -eu
+
+apt_pkgs="pandoc r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown r-cran-generics r-cran-plm
+  r-cran-matchit r-cran-aer r-cran-lmtest r-cran-sandwich r-cran-data.table r-cran-misctools
+  r-cran-maxlik r-cran-rcpp r-cran-formula r-cran-numderiv r-cran-ucminf r-cran-quadprog
+  r-cran-systemfit r-cran-vgam r-cran-car r-cran-lpsolve"
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  missing=""
+  for p in $apt_pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "deps: apt-get install$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || true
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+fi
+
+Rscript tools/deps.R
