@@ -37,4 +37,12 @@ double exr_scalar_real(SEXP x, const char *what);
 int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
 
+/* ---- fixed effects: demean.c, vcov.c, linalg.c, panel.c ------------------ */
+
+/* ---- measures: measure.c ---------------------------------------------------- */
+
+/* ---- stochastic frontier: sfa.c ------------------------------------------- */
+
+/* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
+
 #endif
