@@ -37,7 +37,10 @@ double exr_scalar_real(SEXP x, const char *what);
 int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
 
-/* ---- fixed effects: demean.c, vcov.c, linalg.c, panel.c ------------------ */
+/* ---- fixed effects: demean.c, linalg.c ------------------------------------ */
+SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
+SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
+SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 

@@ -3,20 +3,15 @@
 #include "exportres.h"
 #include <R_ext/Rdynload.h>
 
-/* Prototypes of entry points, by source file. */
-
-/* ---- fixed effects: demean.c, vcov.c, linalg.c, panel.c (foundation) ---- */
-
-/* ---- measures: measure.c (data issue) ---------------------------------- */
-
-/* ---- stochastic frontier: sfa.c (SFA issue) ----------------------------- */
-
-/* ---- DEA: simplex.c, dea.c (DEA issue) ---------------------------------- */
+/* Prototypes of the entry points are in exportres.h, by source file. */
 
 #define CALLDEF(name, n) {#name, (DL_FUNC) &name, n}
 
 static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
+    CALLDEF(fe_demean, 6),
+    CALLDEF(ols_fit, 5),
+    CALLDEF(score_meat, 3),
     /* measures */
     /* stochastic frontier */
     /* DEA */

@@ -1,0 +1,206 @@
+# Methods shared by every regression-type result (class "exr_model"). They read
+# the fields every estimator fills: coefficients, vcov, nobs, df_t, stats, ...
+
+#' Methods for exportres models
+#'
+#' `coef()`, `vcov()`, `nobs()`, `confint()`, `fitted()`, `residuals()`,
+#' `print()` and `summary()` for any result of class `exr_model`. t tests use
+#' the model's `df_t` (e.g. \eqn{G-1} with clustered standard errors); models
+#' estimated by maximum likelihood use z tests.
+#'
+#' @param object,x a fitted model of class `exr_model`.
+#' @param parm coefficients to include (names or indices); all by default.
+#' @param level confidence level.
+#' @param digits significant digits to print.
+#' @param ... unused.
+#' @return `coef()`: named coefficients; `vcov()`: their variance matrix;
+#'   `nobs()`: observations used; `confint()`: a matrix of bounds;
+#'   `fitted()`/`residuals()`: vectors aligned with the rows of the data (`NA`
+#'   for rows not used); `summary()`: the coefficient table as an object that prints.
+#' @examples
+#' set.seed(2)
+#' df <- data.frame(g = rep(1:20, each = 5), x = rnorm(100))
+#' df$y <- df$x + rnorm(20)[df$g] + rnorm(100)
+#' fit <- fe_reg(y ~ x | g, df)
+#' coef(fit); vcov(fit); nobs(fit); confint(fit)
+#' summary(fit)
+#' @name exr_model
+NULL
+
+#' @rdname exr_model
+#' @export
+coef.exr_model <- function(object, ...) object$coefficients
+
+#' @rdname exr_model
+#' @export
+vcov.exr_model <- function(object, ...) object$vcov
+
+#' @rdname exr_model
+#' @export
+nobs.exr_model <- function(object, ...) object$nobs
+
+#' @rdname exr_model
+#' @export
+fitted.exr_model <- function(object, ...) object$fitted.values
+
+#' @rdname exr_model
+#' @export
+residuals.exr_model <- function(object, ...) object$residuals
+
+model_df <- function(object) {
+  df <- object$df_t
+  if (is.null(df)) Inf else df
+}
+
+coef_table <- function(object) {
+  b <- object$coefficients
+  se <- sqrt(diag(object$vcov))[names(b)]
+  t <- b / se
+  df <- model_df(object)
+  p <- if (is.finite(df)) 2 * stats::pt(abs(t), df, lower.tail = FALSE) else
+    2 * stats::pnorm(abs(t), lower.tail = FALSE)
+  data.frame(estimate = unname(b), std.error = unname(se), statistic = unname(t),
+             p.value = unname(p), row.names = names(b), check.names = FALSE)
+}
+
+#' @rdname exr_model
+#' @export
+confint.exr_model <- function(object, parm, level = 0.95, ...) {
+  b <- object$coefficients
+  se <- sqrt(diag(object$vcov))[names(b)]
+  if (!missing(parm)) {
+    b <- b[parm]
+    se <- se[names(b)]
+  }
+  a <- (1 - level) / 2
+  df <- model_df(object)
+  q <- if (is.finite(df)) stats::qt(1 - a, df) else stats::qnorm(1 - a)
+  ci <- cbind(b - q * se, b + q * se)
+  dimnames(ci) <- list(names(b), paste(format(100 * c(a, 1 - a), trim = TRUE, digits = 3), "%"))
+  ci
+}
+
+#' Tidy and glance for exportres models
+#'
+#' broom-style summaries (generics `tidy()` and `glance()`), so that
+#' modelsummary and friends work with exportres results.
+#'
+#' @param x a fitted model of class `exr_model`.
+#' @param conf.int include confidence intervals?
+#' @param conf.level their level.
+#' @param ... unused.
+#' @return `tidy()`: a data frame with `term`, `estimate`, `std.error`,
+#'   `statistic`, `p.value` (and `conf.low`, `conf.high`). `glance()`: a
+#'   one-row data frame of the model's statistics, among `nobs`, `r.squared`,
+#'   `adj.r.squared`, `within.r.squared`, `f_stat`, `f_p` (F test of the
+#'   regressors, iid, within the fixed effects), `sigma`, `logLik`, `n_groups`
+#'   and the estimator-specific statistics.
+#' @examples
+#' set.seed(3)
+#' df <- data.frame(g = rep(1:20, each = 5), x = rnorm(100))
+#' df$y <- df$x + rnorm(100)
+#' fit <- fe_reg(y ~ x | g, df)
+#' tidy(fit, conf.int = TRUE)
+#' glance(fit)
+#' @name tidy.exr_model
+#' @export
+tidy.exr_model <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
+  tab <- coef_table(x)
+  out <- data.frame(term = rownames(tab), tab, row.names = NULL, check.names = FALSE)
+  if (conf.int) {
+    ci <- confint(x, level = conf.level)
+    out$conf.low <- unname(ci[, 1L])
+    out$conf.high <- unname(ci[, 2L])
+  }
+  out
+}
+
+#' @rdname tidy.exr_model
+#' @export
+glance.exr_model <- function(x, ...) {
+  s <- x$stats
+  s$nobs <- x$nobs
+  s <- s[c("nobs", setdiff(names(s), "nobs"))]
+  as.data.frame(lapply(s, function(v) if (length(v) == 1L) v else NA), check.names = FALSE)
+}
+
+stars_of <- function(p) {
+  ifelse(is.na(p), "", ifelse(p < 0.01, "***", ifelse(p < 0.05, "**", ifelse(p < 0.1, "*", ""))))
+}
+
+vcov_label <- function(x) {
+  switch(x$vcov_type,
+         iid = "IID",
+         hc1 = "Heteroskedasticity-robust (HC1)",
+         cluster = paste0("Clustered (", paste(x$cluster, collapse = " & "), ")"),
+         hessian = "Inverse Hessian",
+         x$vcov_type)
+}
+
+#' @rdname exr_model
+#' @export
+summary.exr_model <- function(object, ...) {
+  structure(list(model = object, table = coef_table(object)), class = "summary.exr_model")
+}
+
+#' @export
+print.summary.exr_model <- function(x, digits = 4, ...) {
+  print(x$model, digits = digits, ...)
+  invisible(x)
+}
+
+#' @rdname exr_model
+#' @export
+print.exr_model <- function(x, digits = 4, ...) {
+  kind <- class(x)[1L]
+  cat(sprintf("%s estimation, dependent variable: %s\n", model_title(kind),
+              if (is.null(x$depvar)) "" else x$depvar))
+  cat(sprintf("Observations: %s", format(x$nobs, big.mark = ",")))
+  if (isTRUE(x$n_dropped > 0)) cat(sprintf(" (%s dropped for NA)", format(x$n_dropped, big.mark = ",")))
+  if (isTRUE(x$n_singletons > 0)) cat(sprintf(" (%s singletons dropped)", x$n_singletons))
+  cat("\n")
+  if (length(x$fixef)) {
+    cat("Fixed effects: ", paste0(x$fixef, " (", x$fixef_sizes, ")", collapse = ", "), "\n", sep = "")
+  }
+  cat("Standard errors: ", vcov_label(x), "\n", sep = "")
+  tab <- coef_table(x)
+  shown <- data.frame(
+    Estimate = formatC(tab$estimate, digits = digits, format = "f"),
+    `Std. Error` = formatC(tab$std.error, digits = digits, format = "f"),
+    `t value` = formatC(tab$statistic, digits = 3, format = "f"),
+    `Pr(>|t|)` = format.pval(tab$p.value, digits = 3),
+    ` ` = stars_of(tab$p.value),
+    row.names = rownames(tab), check.names = FALSE)
+  if (!is.finite(model_df(x))) names(shown)[3:4] <- c("z value", "Pr(>|z|)")
+  print(shown, right = TRUE)
+  cat("---\nSignif. codes: *** 0.01 ** 0.05 * 0.1\n")
+  if (length(x$collinear)) cat("Dropped (collinear):", paste(x$collinear, collapse = ", "), "\n")
+  s <- x$stats
+  parts <- character(0)
+  lab <- c(r.squared = "R2", within.r.squared = "Within R2", adj.r.squared = "Adj. R2",
+           sigma = "RMSE", logLik = "Log-likelihood", f_stat = "F")
+  for (nm in names(lab)) {
+    if (!is.null(s[[nm]])) parts <- c(parts, sprintf("%s: %s", lab[[nm]], formatC(s[[nm]], digits = digits, format = "f")))
+  }
+  if (length(parts)) cat(paste(parts, collapse = "  "), "\n")
+  if (isFALSE(x$converged)) cat("Warning: the fixed-effect projections did not converge.\n")
+  invisible(x)
+}
+
+model_title <- function(kind) {
+  switch(kind,
+         exr_fe = "OLS (fixed effects)",
+         exr_iv = "IV (2SLS)",
+         exr_sfa = "Stochastic frontier (ML)",
+         exr_heckman = "Heckman two-step",
+         exr_gmm = "System GMM",
+         sub("^exr_", "", kind))
+}
+
+#' @importFrom generics tidy
+#' @export
+generics::tidy
+
+#' @importFrom generics glance
+#' @export
+generics::glance
