@@ -1,14 +1,14 @@
-# The main job: fit what the package can estimate so far on the bundled simulated
-# panel, print the paper's tables and write an HTML report to replication/.
+# The main job: the paper's tables (as many of Tables 3-9 as the estimators built
+# so far allow) on the bundled simulated panel, printed here and written to an
+# HTML report by rendering the replication vignette.
 suppressPackageStartupMessages(library(exportres))
 dir.create("replication", showWarnings = FALSE)
-out <- file.path(getwd(), "replication", "exportres-replication.html")
-rmarkdown::render(system.file("replication", "replication.Rmd", package = "exportres"),
-                  output_file = out, intermediates_dir = tempdir(), quiet = TRUE,
-                  envir = new.env())
+out <- file.path(normalizePath("replication"), "exportres-replication.html")
+rmarkdown::render("vignettes/replication.Rmd", output_file = out,
+                  intermediates_dir = tempdir(), quiet = TRUE, envir = new.env())
 tables <- replicate_tables()
 for (nm in names(tables)) {
+  cat("\n", attr(tables[[nm]], "title"), "\n", sep = "")
   print(tables[[nm]])
-  cat("\n")
 }
-cat("HTML report:", out, "\n")
+cat("\nHTML report:", out, "\n")

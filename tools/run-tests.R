@@ -1,6 +1,7 @@
 # Runs the package's testthat tests against the installed package and ends with
 # the line "N passed, N failed" (failures include errors). Exit status 1 on any
 # failure, so make and CI stop.
+if (!nzchar(Sys.getenv("NOT_CRAN"))) Sys.setenv(NOT_CRAN = "true")
 library(testthat)
 library(exportres)
 res <- testthat::test_dir("tests/testthat", package = "exportres",
