@@ -5,7 +5,7 @@
 # are never upgraded: current CRAN versions of them need a newer R.
 set -eu
 
-apt_pkgs="pandoc r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown r-cran-generics r-cran-plm
+apt_pkgs="pandoc qpdf r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown r-cran-generics r-cran-plm
   r-cran-matchit r-cran-aer r-cran-lmtest r-cran-sandwich r-cran-data.table r-cran-misctools
   r-cran-maxlik r-cran-rcpp r-cran-formula r-cran-numderiv r-cran-ucminf r-cran-quadprog
   r-cran-systemfit r-cran-vgam r-cran-car r-cran-lpsolve"
