@@ -3,27 +3,17 @@
 # class `exportres_error` so tests and callers can catch it without matching text.
 
 exr_error <- function(arg, ..., call = sys.call(-1L)) {
-  msg <- paste0(...)
-  if (!is.null(arg)) msg <- paste0("`", arg, "`: ", msg)
-  cond <- structure(
-    class = c("exportres_error", "error", "condition"),
-    list(message = msg, call = call, arg = arg)
-  )
-  stop(cond)
+  stop(exr_condition("error", arg, paste0(...), call))
 }
 
 exr_warning <- function(arg, ..., call = sys.call(-1L)) {
-  msg <- paste0(...)
-  if (!is.null(arg)) msg <- paste0("`", arg, "`: ", msg)
-  cond <- structure(
-    class = c("exportres_warning", "warning", "condition"),
-    list(message = msg, call = call, arg = arg)
-  )
-  warning(cond)
+  warning(exr_condition("warning", arg, paste0(...), call))
 }
 
-exr_message <- function(...) {
-  message(...)
+exr_condition <- function(kind, arg, msg, call) {
+  if (!is.null(arg)) msg <- paste0("`", arg, "`: ", msg)
+  structure(class = c(paste0("exportres_", kind), kind, "condition"),
+            list(message = msg, call = call, arg = arg))
 }
 
 # Small validators shared by every exported function.

@@ -93,6 +93,9 @@ test_that("matches fixest on plm's Grunfeld and EmplUK panels", {
   EmplUK$w <- EmplUK$output / mean(EmplUK$output)
   fixest_compare(fe, EmplUK, list(weights = "w"), ~firm)
   fixest_compare(log(emp) ~ log(wage) + factor(sector) | year, EmplUK, list(cluster = ~firm), ~firm)
+  fixest_compare(log(emp) ~ log(wage) * log(capital) | firm + year, EmplUK, list(), ~firm)
+  fixest_compare(log(emp) ~ log(wage) + I(log(wage)^2) | firm^sector + year, EmplUK,
+                 list(cluster = ~firm), ~firm)
 })
 
 test_that("plm's within estimator agrees on the coefficients", {
