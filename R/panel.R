@@ -95,13 +95,13 @@ panel_shift_index <- function(pk, k) {
 # is visible and user functions from the formula's environment still are.
 panel_env <- function(data, panel, parent) {
   env <- new.env(parent = parent)
-  pk <- NULL
+  # a declared panel is checked for duplicate (id, time) pairs whether or not
+  # the formula uses a panel operator
+  pk <- if (is.null(panel)) NULL else
+    panel_keys(data[[panel[1L]]], data[[panel[2L]]], check = TRUE)
   get_pk <- function() {
     if (is.null(pk)) {
-      if (is.null(panel)) {
-        exr_error("panel", "l(), f() and d() need a panel: give `panel = c(id, time)` or an exr_panel.")
-      }
-      pk <<- panel_keys(data[[panel[1L]]], data[[panel[2L]]], check = TRUE)
+      exr_error("panel", "l(), f() and d() need a panel: give `panel = c(id, time)` or an exr_panel.")
     }
     pk
   }

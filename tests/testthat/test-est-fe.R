@@ -234,6 +234,7 @@ test_that("bad input raises exportres_error naming the argument", {
                    s = letters[1:4], allna = NA_real_)
   expect_error(fe_reg(y ~ l(x) | id, df, panel = c("id", "t")), class = "exportres_error")
   expect_error(exr_panel(df, "id", "t"), class = "exportres_error")
+  expect_error(fe_reg(y ~ x | id, df, panel = c("id", "t")), class = "exportres_error")
   expect_error(fe_reg(y ~ nope | id, df), class = "exportres_error")
   expect_error(fe_reg(y ~ x | nope, df), class = "exportres_error")
   expect_error(fe_reg(y ~ x, df[0, ]), class = "exportres_error")
