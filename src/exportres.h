@@ -42,6 +42,9 @@ int exr_threads(int cores);
 /* ---- measures: measure.c ---------------------------------------------------- */
 
 /* ---- stochastic frontier: sfa.c ------------------------------------------- */
+SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
+SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl);
+SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 

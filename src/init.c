@@ -19,6 +19,9 @@ static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
     /* measures */
     /* stochastic frontier */
+    CALLDEF(sfa_loglik, 7),
+    CALLDEF(sfa_fit, 8),
+    CALLDEF(sfa_efficiency, 7),
     /* DEA */
     {NULL, NULL, 0}
 };
