@@ -57,7 +57,7 @@
 #' @param type `"production"` or `"cost"`.
 #' @param start optional starting values, named and ordered as the
 #'   coefficients of the fit (skips the grid search).
-#' @param control a list: `reltol` (BFGS relative tolerance, default `1e-12`),
+#' @param control a list: `reltol` (BFGS relative tolerance, default `1e-10`; Newton steps then polish),
 #'   `maxit` (default 1000), `starts` (1 or 2 starting points, default 2).
 #' @return An object of class `c("exr_sfa", "exr_model")`: `coefficients`
 #'   (the frontier's \eqn{\beta}{b} named by term, then `Z_<name>` for
@@ -137,7 +137,7 @@ sfa_panel_cols <- function(data, panel) {
 
 sfa_control <- function(control) {
   if (!is.list(control)) exr_error("control", "expected a list.")
-  ctl <- list(reltol = 1e-12, maxit = 1000, starts = 2L)
+  ctl <- list(reltol = 1e-10, maxit = 1000, starts = 2L)
   bad <- setdiff(names(control), names(ctl))
   if (length(bad)) exr_error("control", "unknown element(s) ", paste(bad, collapse = ", "), ".")
   ctl[names(control)] <- control
@@ -236,19 +236,6 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   storage.mode(Xs) <- "double"
   storage.mode(Zg) <- "double"
 
-  # OLS and the skewness of its residuals
-  bols <- qr.coef(qrx, yv)
-  res <- as.numeric(yv - Xm %*% bols)
-  rss <- sum(res^2)
-  s2ols <- rss / n
-  ll_ols <- -0.5 * n * (log(2 * pi) + log(s2ols) + 1)
-  skew <- mean(res^3) / mean(res^2)^1.5
-  wrong_skew <- if (sgn == 1L) skew > 0 else skew < 0
-  if (wrong_skew) {
-    exr_warning("formula", "the OLS residuals are skewed the wrong way for a ", type,
-                " frontier (skewness ", format(skew, digits = 3),
-                "): there may be no inefficiency, or the model is misspecified.")
-  }
   # names in frontier's order: b, Z_delta, sigmaSq, gamma, mu, eta
   dnames <- if (model == "bc95") paste0("Z_", colnames(Zg)) else colnames(Zg)
   inames <- c(colnames(Xm), dnames, "sigmaSq", "gamma", if (has_eta) "eta")
@@ -266,6 +253,19 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
     }
     st <- as.numeric(start)[match(inames, onames)]
   }
+  # OLS and the skewness of its residuals
+  bols <- qr.coef(qrx, yv)
+  res <- as.numeric(yv - Xm %*% bols)
+  rss <- sum(res^2)
+  s2ols <- rss / n
+  ll_ols <- -0.5 * n * (log(2 * pi) + log(s2ols) + 1)
+  skew <- mean(res^3) / mean(res^2)^1.5
+  wrong_skew <- if (sgn == 1L) skew > 0 else skew < 0
+  if (wrong_skew) {
+    exr_warning("formula", "the OLS residuals are skewed the wrong way for a ", type,
+                " frontier (skewness ", format(skew, digits = 3),
+                "): there may be no inefficiency, or the model is misspecified.")
+  }
   iflags <- c(sgn, as.integer(has_eta), icpt, as.integer(ctl$starts))
   res_c <- .Call(C_sfa_fit, as.double(ys), Xs, as.integer(gstart), as.double(tt), Zg,
                  as.integer(iflags), as.double(st),
@@ -274,7 +274,9 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   ll <- res_c[[2L]]
   info <- res_c[[6L]]
   V <- res_c[[5L]]
-  converged <- info[1L] == 0 && is.finite(ll)
+  # converged: BFGS met its tolerance, or the polished point is a maximum to
+  # within 1e-6 in log-likelihood (Newton decrement; BFGS can crawl on ridges)
+  converged <- is.finite(ll) && (info[1L] == 0 || (info[4L] == 1 && isTRUE(info[5L] < 1e-6)))
   collapsed <- FALSE
   if (!is.finite(ll) || ll <= ll_ols + 1e-8 * max(1, abs(ll_ols))) {
     # no interior maximum: the fit is OLS with gamma = 0 (as frontier reports)
@@ -347,6 +349,7 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
     collapsed = collapsed,
     wrong_skew = wrong_skew,
     iterations = info[2L],
+    n_eval = info[3L],
     gradient = stats::setNames(res_c[[3L]], inames)[perm],
     sfa_data = list(y = ys, X = Xs, gstart = as.integer(gstart), tt = tt, Z = Zg,
                     iflags = as.integer(iflags), inames = inames, onames = onames,

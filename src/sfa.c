@@ -49,7 +49,13 @@ typedef struct {
 static int sfa_npar(const sfa_ctx *c) { return c->k + c->m + 2 + c->has_eta; }
 
 /* log Phi(x) and the Mills ratio phi(x)/Phi(x), stable in both tails. */
-static inline double lphi(double x) { return pnorm(x, 0.0, 1.0, 1, 1); }
+static inline double lphi(double x)
+{
+    /* erfc is accurate to a few ulp in relative terms down to x = -26; beyond
+     * that R's pnorm (log scale) avoids underflow */
+    if (x > -26.0) return log(0.5 * erfc(-x * M_SQRT1_2));
+    return pnorm(x, 0.0, 1.0, 1, 1);
+}
 static inline double mills(double x, double lp)
 {
     return exp(-0.5 * x * x - 0.5 * SFA_LN2PI - lp);
@@ -343,7 +349,8 @@ static double sfa_bfgs(sfa_ctx *c, double *theta, int maxit, double reltol, int 
  *   start: theta to start from (length p) or length 0 for the grid;
  *   dctrl: (OLS sigma^2 = RSS / n, reltol, maxit) and then the OLS b (k).
  * Returns list(theta, loglik, grad, hessian, vcov, info = c(fail, iterations,
- * function evaluations, hessian_ok), grid = c(best gamma, its loglik)).
+ * function evaluations, hessian_ok, Newton decrement g'(-H)^{-1}g at the end),
+ * grid = c(best gamma, its loglik)).
  */
 SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl)
 {
@@ -418,28 +425,56 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
     SEXP gr = PROTECT(allocVector(REALSXP, p));
     double *H = REAL(Hs), *step = (double *) R_alloc(p, sizeof(double));
     int hess_ok = 0;
+    double newton_dec = NA_REAL;
     if (R_FINITE(bestll)) {
-        for (int it = 0; it < 12; it++) {
+        /* rounds of chord Newton (one Hessian, steps while they help); where
+         * the Hessian is not negative definite or the gradient stays large
+         * (a ridge), BFGS again from the best point, up to 5 rounds */
+        for (int round = 0; round < 5; round++) {
             sfa_loglik_kernel(&c, best, REAL(gr));
             sfa_hessian(&c, best, H);
-            if (neg_hess_solve(p, H, REAL(gr), step, NULL) != 0) break;
-            double dec = 0.0;
-            for (int j = 0; j < p; j++) dec += step[j] * REAL(gr)[j];
-            if (!(dec > 1e-24)) break;
-            double a = 1.0, l = R_NegInf;
-            for (int ls = 0; ls < 30; ls++, a *= 0.5) {
-                for (int j = 0; j < p; j++) th[j] = best[j] + a * step[j];
-                l = sfa_loglik_kernel(&c, th, NULL);
-                if (R_FINITE(l) && l >= bestll) break;
+            int ok = 1;
+            double dec = R_PosInf;
+            for (int it = 0; it < 20; it++) {
+                if (neg_hess_solve(p, H, REAL(gr), step, NULL) != 0) { ok = 0; break; }
+                dec = 0.0;
+                for (int j = 0; j < p; j++) dec += step[j] * REAL(gr)[j];
+                if (!(dec > 1e-24)) break;
+                double a = 1.0, l = R_NegInf;
+                for (int ls = 0; ls < 30; ls++, a *= 0.5) {
+                    for (int j = 0; j < p; j++) th[j] = best[j] + a * step[j];
+                    l = sfa_loglik_kernel(&c, th, REAL(gr));
+                    if (R_FINITE(l) && (l > bestll || (ls == 0 && l >= bestll))) break;
+                }
+                if (!(R_FINITE(l) && (l > bestll || (a == 1.0 && l >= bestll)))) {
+                    sfa_loglik_kernel(&c, best, REAL(gr));
+                    break;
+                }
+                bestll = l;
+                memcpy(best, th, (size_t) p * sizeof(double));
+                if (dec < 1e-20 || a < 1.0) break;
             }
-            if (!(R_FINITE(l) && l >= bestll)) break;
-            bestll = l;
-            memcpy(best, th, (size_t) p * sizeof(double));
+            if (ok && dec < 1e-10) break;
+            if (round == 4) break;
+            int f = 0;
+            memcpy(th, best, (size_t) p * sizeof(double));
+            double l = sfa_bfgs(&c, th, maxit, reltol, &f, &iter);
+            if (R_FINITE(l) && l > bestll) {
+                bestll = l;
+                memcpy(best, th, (size_t) p * sizeof(double));
+                fail = f;
+            } else if (ok) {
+                break;
+            }
         }
         double fl = sfa_loglik_kernel(&c, best, REAL(gr));
         bestll = fl;
         sfa_hessian(&c, best, H);
-        hess_ok = neg_hess_solve(p, H, REAL(gr), NULL, REAL(Vs)) == 0;
+        hess_ok = neg_hess_solve(p, H, REAL(gr), step, REAL(Vs)) == 0;
+        if (hess_ok) {
+            newton_dec = 0.0;
+            for (int j = 0; j < p; j++) newton_dec += step[j] * REAL(gr)[j];
+        }
     } else {
         for (int j = 0; j < p; j++) REAL(gr)[j] = NA_REAL;
         for (int j = 0; j < p * p; j++) H[j] = NA_REAL;
@@ -449,8 +484,9 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
 
     SEXP thS = PROTECT(allocVector(REALSXP, p));
     memcpy(REAL(thS), best, (size_t) p * sizeof(double));
-    SEXP info = PROTECT(allocVector(REALSXP, 4));
+    SEXP info = PROTECT(allocVector(REALSXP, 5));
     REAL(info)[0] = fail; REAL(info)[1] = iter; REAL(info)[2] = c.nfeval; REAL(info)[3] = hess_ok;
+    REAL(info)[4] = newton_dec;
     SEXP grid = PROTECT(allocVector(REALSXP, 2));
     REAL(grid)[0] = gridgam; REAL(grid)[1] = gridll;
     SEXP out = PROTECT(allocVector(VECSXP, 7));
