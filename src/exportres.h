@@ -45,6 +45,9 @@ SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 /* ---- measures: measure.c ---------------------------------------------------- */
 
 /* ---- stochastic frontier: sfa.c ------------------------------------------- */
+SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
+SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl);
+SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 

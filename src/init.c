@@ -14,6 +14,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(score_meat, 3),
     /* measures */
     /* stochastic frontier */
+    CALLDEF(sfa_loglik, 7),
+    CALLDEF(sfa_fit, 8),
+    CALLDEF(sfa_efficiency, 7),
     /* DEA */
     {NULL, NULL, 0}
 };

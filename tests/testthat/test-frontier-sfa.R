@@ -1,0 +1,283 @@
+# sfa(), sfa_distance(), efficiency(): likelihood and gradient against plain R,
+# frontier::sfa on its own data, recovery of known truth, bad input.
+
+sim_sfa <- function(n, seed, su = 0.4, sv = 0.12, mu = 0) {
+  set.seed(seed)
+  d <- data.frame(x1 = rnorm(n), x2 = rnorm(n))
+  u <- if (mu == 0) abs(rnorm(n, sd = su)) else {
+    # truncated normal N+(mu, su^2) by inversion
+    a <- stats::pnorm(-mu / su)
+    mu + su * stats::qnorm(a + stats::runif(n) * (1 - a))
+  }
+  d$u <- u
+  d$y <- 1 + 0.3 * d$x1 + 0.6 * d$x2 + rnorm(n, sd = sv) - u
+  d
+}
+
+# frontier uses ln(2 pi)/2 in single precision: its log-likelihood is larger
+# than the exact one by this much per observation (checked below).
+frontier_const <- 2.40317e-8
+
+expect_as_frontier <- function(ours, ref, key_ours = NULL, key_ref = NULL,
+                               coef_tol = 1e-4, map = c(time = "eta")) {
+  cr <- stats::coef(ref)
+  hit <- names(cr) %in% names(map)
+  names(cr)[hit] <- map[names(cr)[hit]]
+  expect_setequal(names(ours$coefficients), names(cr))
+  at_ref <- exportres:::sfa_eval_at(ours, cr)
+  # the same formula: frontier's reported value less its constant
+  expect_lt(abs(at_ref$loglik - (as.numeric(stats::logLik(ref)) - ours$nobs * frontier_const)), 1e-9)
+  # ours equal or higher, never lower by more than 1e-6
+  expect_gte(ours$loglik, at_ref$loglik - 1e-6)
+  if (is.finite(coef_tol)) expect_equal(ours$coefficients[names(cr)], cr, tolerance = coef_tol)
+  # our efficiency formula at frontier's own estimates
+  er <- as.numeric(frontier::efficiencies(ref, asInData = TRUE))
+  eo <- if (is.null(key_ours)) at_ref$bc else at_ref$bc[match(key_ref, key_ours)]
+  expect_lt(max(abs(eo - er)), 1e-8)
+  invisible(at_ref)
+}
+
+test_that("the log-likelihood equals the textbook formula and its gradient is exact", {
+  d <- sim_sfa(200, 1)
+  fit <- sfa(y ~ x1 + x2, d)
+  th <- c(0.9, 0.25, 0.55, 0.2, 0.7)
+  names(th) <- c("(Intercept)", "x1", "x2", "sigmaSq", "gamma")
+  e <- d$y - cbind(1, d$x1, d$x2) %*% th[1:3]
+  s <- sqrt(th[["sigmaSq"]]); lam <- sqrt(th[["gamma"]] / (1 - th[["gamma"]]))
+  ll_r <- sum(log(2) - log(s) + stats::dnorm(e / s, log = TRUE) + stats::pnorm(-e * lam / s, log.p = TRUE))
+  at <- exportres:::sfa_eval_at(fit, th)
+  expect_equal(at$loglik, ll_r, tolerance = 1e-12)
+  jl <- exp(-(s * sqrt(th[["gamma"]] * (1 - th[["gamma"]])) *
+                (stats::dnorm(e * lam / s) / stats::pnorm(-e * lam / s) - e * lam / s)))
+  expect_equal(at$jlms, as.numeric(jl), tolerance = 1e-12)
+  # analytic gradient against central differences, every model
+  rp <- sim_sfa(120, 2)
+  rp$id <- rep(1:20, each = 6)[seq_len(120)]
+  rp$t <- rep(1:6, 20)
+  rp$z1 <- rnorm(120)
+  # (u is not unit-level here, so some fits are poor; only the gradient matters)
+  fits <- suppressWarnings(list(
+    sfa(y ~ x1 + x2, rp, dist = "truncnormal"),
+    sfa(y ~ x1 + x2, rp[-c(3, 50, 51), ], panel = c("id", "t"), model = "bc92", dist = "truncnormal"),
+    sfa(y ~ x1 + x2, rp, panel = c("id", "t"), model = "bc92", eta = FALSE),
+    sfa(y ~ x1 + x2, rp, z = ~ z1),
+    sfa(-y ~ x1 + x2, rp, panel = c("id", "t"), model = "bc92", type = "cost")
+  ))
+  for (f in fits) {
+    th <- f$coefficients
+    th[["gamma"]] <- 0.6
+    th[["sigmaSq"]] <- 0.05
+    g <- exportres:::sfa_eval_at(f, th)$gradient
+    num <- vapply(seq_along(th), function(j) {
+      h <- 1e-6 * max(1, abs(th[j])); a <- b <- th
+      a[j] <- a[j] + h; b[j] <- b[j] - h
+      (exportres:::sfa_eval_at(f, a)$loglik - exportres:::sfa_eval_at(f, b)$loglik) / (2 * h)
+    }, 0)
+    expect_equal(unname(g), num, tolerance = 1e-6)
+  }
+})
+
+test_that("cross-section half-normal and truncated normal match frontier on front41Data", {
+  skip_if_no_reference("frontier")
+  data("front41Data", package = "frontier", envir = environment())
+  f <- log(output) ~ log(capital) + log(labour)
+  ours <- sfa(f, front41Data)
+  ref <- frontier::sfa(f, data = front41Data)
+  expect_as_frontier(ours, ref)
+  expect_equal(ours$ols$loglik, ref$olsLogl, tolerance = 1e-10)
+  expect_equal(efficiency(ours), as.numeric(frontier::efficiencies(ref)), tolerance = 1e-5)
+  # truncated normal: the likelihood is a long flat ridge in mu, and frontier
+  # stops on it (logLik -16.7957 at mu = -1.41); we climb further (-16.7856 at
+  # mu = -2.84), so only the log-likelihood and the efficiency formula are compared.
+  ours <- sfa(f, front41Data, dist = "truncnormal")
+  ref <- frontier::sfa(f, data = front41Data, truncNorm = TRUE)
+  at <- expect_as_frontier(ours, ref, coef_tol = Inf)
+  expect_gt(ours$loglik, at$loglik + 1e-3)
+})
+
+test_that("BC92 and BC95 panel models match frontier on riceProdPhil", {
+  skip_if_no_reference("frontier")
+  skip_if_no_reference("plm")
+  data("riceProdPhil", package = "frontier", envir = environment())
+  rp <- plm::pdata.frame(riceProdPhil, c("FMERCODE", "YEARDUM"))
+  key_o <- paste(riceProdPhil$FMERCODE, riceProdPhil$YEARDUM)
+  key_r <- paste(rp$FMERCODE, rp$YEARDUM)
+  f <- log(PROD) ~ log(AREA) + log(LABOR) + log(NPK)
+  pan <- c("FMERCODE", "YEARDUM")
+  expect_as_frontier(sfa(f, riceProdPhil, panel = pan, model = "bc92"),
+                     frontier::sfa(f, data = rp, timeEffect = TRUE), key_o, key_r)
+  expect_as_frontier(sfa(f, riceProdPhil, panel = pan, model = "bc92", eta = FALSE),
+                     frontier::sfa(f, data = rp), key_o, key_r)
+  expect_as_frontier(sfa(f, riceProdPhil, panel = pan, model = "bc92", dist = "truncnormal"),
+                     frontier::sfa(f, data = rp, timeEffect = TRUE, truncNorm = TRUE), key_o, key_r)
+  fz <- log(PROD) ~ log(AREA) + log(LABOR) + log(NPK) | EDYRS + BANRAT - 1
+  expect_as_frontier(sfa(f, riceProdPhil, z = ~ EDYRS + BANRAT - 1),
+                     frontier::sfa(fz, data = rp), key_o, key_r)
+  fz <- log(PROD) ~ log(AREA) + log(LABOR) + log(NPK) | EDYRS + BANRAT
+  expect_as_frontier(sfa(f, riceProdPhil, z = ~ EDYRS + BANRAT),
+                     frontier::sfa(fz, data = rp), key_o, key_r)
+  # unbalanced panel: u_it = exp(-eta (t - T)) u_i with T the panel's last period
+  set.seed(5)
+  ru <- riceProdPhil[-sample(nrow(riceProdPhil), 80), ]
+  ru <- ru[!(ru$FMERCODE %in% 1:10 & ru$YEARDUM == 8), ]
+  pu <- plm::pdata.frame(ru, pan)
+  expect_as_frontier(sfa(f, ru, panel = pan, model = "bc92"),
+                     frontier::sfa(f, data = pu, timeEffect = TRUE),
+                     paste(ru$FMERCODE, ru$YEARDUM), paste(pu$FMERCODE, pu$YEARDUM))
+})
+
+test_that("a cost frontier matches frontier", {
+  skip_if_no_reference("frontier")
+  set.seed(3)
+  d <- data.frame(x = rnorm(500))
+  d$y <- 1 + 0.5 * d$x + rnorm(500, sd = 0.2) + abs(rnorm(500, sd = 0.4))
+  expect_as_frontier(sfa(y ~ x, d, type = "cost", dist = "truncnormal"),
+                     frontier::sfa(y ~ x, data = d, ineffDecrease = FALSE, truncNorm = TRUE))
+})
+
+test_that("known truth is recovered: cross-section, BC92, BC95", {
+  within3 <- function(fit, truth) {
+    se <- sqrt(diag(fit$vcov))[names(truth)]
+    expect_true(all(abs(fit$coefficients[names(truth)] - truth) < 3 * se),
+                label = paste(names(truth), collapse = ","))
+  }
+  d <- sim_sfa(3000, 11, su = 0.5, sv = 0.1)
+  fit <- sfa(y ~ x1 + x2, d)
+  within3(fit, c("(Intercept)" = 1, x1 = 0.3, x2 = 0.6, sigmaSq = 0.5^2 + 0.1^2,
+                 gamma = 0.5^2 / (0.5^2 + 0.1^2)))
+  expect_gt(stats::cor(efficiency(fit), exp(-d$u)), 0.9)
+  expect_gt(stats::cor(efficiency(fit, "jlms"), exp(-d$u)), 0.9)
+  expect_lt(fit$stats$lr_p, 1e-10)
+
+  d <- sim_sfa(3000, 13, su = 0.3, mu = 0.3)
+  fit <- sfa(y ~ x1 + x2, d, dist = "truncnormal")
+  within3(fit, c(x1 = 0.3, x2 = 0.6, mu = 0.3, gamma = 0.09 / (0.09 + 0.0144)))
+
+  set.seed(13)
+  N <- 400; Tn <- 8
+  p <- data.frame(id = rep(seq_len(N), each = Tn), t = rep(2011:2018, N))
+  p <- p[-sample(nrow(p), 300), ]                 # unbalanced
+  p$x1 <- rnorm(nrow(p)); p$x2 <- rnorm(nrow(p))
+  ui <- abs(rnorm(N, sd = 0.35))
+  p$u <- ui[p$id] * exp(-0.05 * (p$t - 2018))
+  p$y <- 1 + 0.3 * p$x1 + 0.6 * p$x2 + rnorm(nrow(p), sd = 0.15) - p$u
+  fit <- sfa(y ~ x1 + x2, p, panel = c("id", "t"), model = "bc92")
+  within3(fit, c("(Intercept)" = 1, x1 = 0.3, x2 = 0.6, eta = 0.05,
+                 sigmaSq = 0.35^2 + 0.15^2, gamma = 0.35^2 / (0.35^2 + 0.15^2)))
+  expect_gt(stats::cor(efficiency(fit), exp(-p$u)), 0.9)
+  expect_equal(fit$n_groups, N)
+
+  set.seed(14)
+  n <- 3000
+  b <- data.frame(x1 = rnorm(n), z1 = rnorm(n))
+  m <- 0.1 + 0.3 * b$z1
+  a <- stats::pnorm(-m / 0.25)
+  b$u <- m + 0.25 * stats::qnorm(a + stats::runif(n) * (1 - a))
+  b$y <- 1 + 0.5 * b$x1 + rnorm(n, sd = 0.1) - b$u
+  fit <- sfa(y ~ x1, b, z = ~ z1)
+  within3(fit, c(x1 = 0.5, "Z_(Intercept)" = 0.1, Z_z1 = 0.3,
+                 sigmaSq = 0.25^2 + 0.01, gamma = 0.0625 / 0.0725))
+  expect_gt(stats::cor(efficiency(fit), exp(-b$u)), 0.9)
+})
+
+test_that("sfa_distance recovers a composite-output technology (the aif design)", {
+  set.seed(21)
+  N <- 150; Tn <- 11
+  d <- data.frame(city = rep(sprintf("C%03d", seq_len(N)), each = Tn), year = rep(2011:2021, N))
+  n <- nrow(d)
+  for (v in c("rd_staff", "rd_capital", "tech_market", "edu")) d[[v]] <- exp(rnorm(n, 2))
+  a <- 0.6
+  ui <- abs(rnorm(N, sd = 0.4))
+  d$u <- ui[match(d$city, unique(d$city))] * exp(-0.04 * (d$year - 2021))
+  lY <- 0.5 + 0.3 * log(d$rd_staff) + 0.25 * log(d$rd_capital) + 0.15 * log(d$tech_market) +
+    0.1 * log(d$edu) + rnorm(n, sd = 0.1) - d$u
+  r <- rnorm(n, sd = 0.6)
+  d$patents <- exp(lY + (1 - a) * r)
+  d$contracts <- exp(lY - a * r)
+  fit <- sfa_distance(outputs = c("patents", "contracts"),
+                      inputs = c("rd_staff", "rd_capital", "tech_market", "edu"),
+                      data = d, panel = c("city", "year"), model = "bc92", form = "cobb-douglas")
+  truth <- c("log(rd_staff)" = 0.3, "log(rd_capital)" = 0.25, "log(tech_market)" = 0.15,
+             "log(edu)" = 0.1, "log(contracts/patents)" = -(1 - a), eta = 0.04)
+  se <- sqrt(diag(fit$vcov))[names(truth)]
+  expect_true(all(abs(fit$coefficients[names(truth)] - truth) < 3 * se))
+  expect_gt(stats::cor(efficiency(fit), exp(-d$u)), 0.9)
+  expect_equal(fit$depvar, "log(patents)")
+  # translog nests Cobb-Douglas: the log-likelihood can only rise
+  tl <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d, form = "translog")
+  cd <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d)
+  expect_gte(tl$loglik, cd$loglik - 1e-8)
+  expect_true("0.5*log(rd_staff)^2" %in% names(tl$coefficients))
+  expect_true("log(rd_staff):log(contracts/patents)" %in% names(tl$coefficients))
+})
+
+test_that("rows with NA are dropped and efficiencies stay aligned", {
+  d <- sim_sfa(300, 31)
+  d$x1[c(5, 17)] <- NA
+  d$y[40] <- NA
+  fit <- sfa(y ~ x1 + x2, d)
+  expect_equal(fit$nobs, 297)
+  expect_equal(fit$n_dropped, 3)
+  e <- efficiency(fit)
+  expect_length(e, 300)
+  expect_true(all(is.na(e[c(5, 17, 40)])))
+  expect_true(all(e[-c(5, 17, 40)] > 0 & e[-c(5, 17, 40)] <= 1))
+  full <- sfa(y ~ x1 + x2, d[-c(5, 17, 40), ])
+  expect_equal(e[-c(5, 17, 40)], efficiency(full))
+  expect_named(fit$stats, c("logLik", "sigma", "gamma", "lr_stat", "lr_p"))
+  expect_identical(fit$vcov_type, "hessian")
+  expect_identical(fit$df_t, Inf)
+  expect_s3_class(fit, c("exr_sfa", "exr_model"))
+  expect_output(print(fit), "LR test")
+  expect_output(print(summary(fit)), "JLMS")
+})
+
+test_that("the LR test uses the mixed chi-bar-square distribution", {
+  expect_equal(exportres:::sfa_chibar_p(2.705543, 1), 0.05, tolerance = 1e-6)
+  expect_equal(exportres:::sfa_chibar_p(5.138, 2), 0.05, tolerance = 1e-3)   # Kodde-Palm table
+  expect_equal(exportres:::sfa_chibar_p(7.045, 3), 0.05, tolerance = 1e-3)
+})
+
+test_that("bad input gives exportres_error or exportres_warning", {
+  d <- sim_sfa(100, 41)
+  d$q <- exp(d$y)
+  d0 <- d
+  d0$q[3] <- 0
+  expect_error(sfa(log(q) ~ log(x1 + 10), d0), class = "exportres_error")
+  d1 <- d
+  d1$x1[1] <- -20
+  expect_error(sfa(y ~ log(x1 + 10), d1), class = "exportres_error")
+  expect_error(sfa(y ~ x1 + x2, d[1:4, ]), class = "exportres_error")
+  expect_error(sfa(x0 ~ x1, transform(d, x0 = 1)), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, model = "bc92"), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, z = ~ x2, model = "cross"), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, dist = "exponential"), class = "exportres_error")
+  expect_error(sfa(y ~ nothere, d), class = "exportres_error")
+  expect_error(sfa(~ x1, d), class = "exportres_error")
+  expect_error(sfa(y ~ x1, as.matrix(d)), class = "exportres_error")
+  expect_error(sfa(y ~ x1, transform(d, id = 1, t = 1), panel = c("id", "t"), model = "bc92"),
+               class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, control = list(bogus = 1)), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, start = c(1, 2)), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, z = ~ 1 + I(x2 * 0)), class = "exportres_error")
+  expect_error(sfa_distance("q", "x1", d), class = "exportres_error")
+  expect_error(sfa_distance(c("q", "x1"), "x2", d), class = "exportres_error")
+  expect_error(sfa_distance(c("q", "q"), "x2", d, type = "cost"), class = "exportres_error")
+  expect_error(efficiency(lm(y ~ x1, d)), class = "exportres_error")
+  # wrong skew: warned, and the fit collapses to OLS with efficiencies 1
+  w <- sim_sfa(500, 42)
+  w$y <- 1 + w$x1 + abs(rnorm(500, sd = 0.4))
+  expect_warning(fit <- sfa(y ~ x1, w), class = "exportres_warning")
+  expect_equal(fit$coefficients[["gamma"]], 0)
+  expect_true(all(efficiency(fit) == 1))
+  expect_equal(fit$coefficients[1:2], fit$ols$coefficients)
+  # failed convergence: a start far out on front41Data's flat ridge in mu
+  skip_if_no_reference("frontier")
+  data("front41Data", package = "frontier", envir = environment())
+  st <- c("(Intercept)" = 0.44, "log(capital)" = 0.284, "log(labour)" = 0.542,
+          sigmaSq = 12, gamma = 0.9955, mu = -50)
+  expect_warning(sfa(log(output) ~ log(capital) + log(labour), front41Data, dist = "truncnormal",
+                     start = st, control = list(maxit = 5)), class = "exportres_warning")
+  # a bad .Call does not crash the session
+  expect_error(.Call(exportres:::C_sfa_loglik, 1, 1, 1, 1L, 1, 1, 1L))
+})
