@@ -20,6 +20,9 @@ static const R_CallMethodDef call_entries[] = {
     /* measures */
     /* stochastic frontier */
     /* DEA */
+    CALLDEF(exr_lp_dense, 4),
+    CALLDEF(dea_envelopment, 11),
+    CALLDEF(dea_fdh, 9),
     {NULL, NULL, 0}
 };
 
