@@ -59,7 +59,7 @@ typedef struct {
 } dea_ctx;
 
 #define DEA_POOL 48      /* recent peers kept as first candidates */
-#define DEA_ADD 8        /* columns added per pricing round */
+#define DEA_ADD 16       /* columns added per pricing round */
 #define DEA_TOLD 1e-9    /* = the simplex's optimality tolerance */
 
 typedef struct {
@@ -94,31 +94,45 @@ static int lp_to_dea_status(int s)
 
 /* Count, for each reference unit j, its dominators (up to `cap`). Units are
  * rows of z (n x d, row-major), z = (x, -y): i dominates j iff z_i <= z_j
- * everywhere and (z_i != z_j somewhere, or i < j). Pure kernel. */
-static void dea_dominators(const double *restrict z, int n, int d, int cap,
-                           int *restrict ndom, int nth)
+ * everywhere and (z_i != z_j somewhere, or i < j). A dominator has a smaller
+ * coordinate sum (or, for a duplicate, an equal one), so with the units
+ * sorted by (sum, index) only units earlier in that order can dominate and
+ * "earlier and componentwise <=" is domination. (Floating-point sums are
+ * monotone, so no dominator sorts later, except a non-duplicate whose
+ * rounded sum ties: then a dominated unit is kept, which is harmless.)
+ * `ord` is that order.
+ * Pure kernel. */
+static void dea_dominators(const double *restrict zs, const int *restrict ord, int n,
+                           int d, int cap, int *restrict ndom, int nth)
 {
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 64)
 #endif
-    for (int j = 0; j < n; j++) {
-        const double *zj = z + (size_t) j * d;
+    for (int pj = 0; pj < n; pj++) {
+        const double *zj = zs + (size_t) pj * d;
         int cnt = 0;
-        for (int i = 0; i < n && cnt < cap; i++) {
-            if (i == j) continue;
-            const double *zi = z + (size_t) i * d;
-            int le = 1, strict = 0;
-            for (int t = 0; t < d; t++) {
+        for (int pi = 0; pi < pj && cnt < cap; pi++) {
+            const double *zi = zs + (size_t) pi * d;
+            int le = 1;
+            for (int t = 0; t < d; t++)
                 if (zi[t] > zj[t]) { le = 0; break; }
-                if (zi[t] < zj[t]) strict = 1;
-            }
-            if (le && (strict || i < j)) cnt++;
+            cnt += le;
         }
-        ndom[j] = cnt;
+        ndom[ord[pj]] = cnt;
     }
 #ifndef _OPENMP
     (void) nth;
 #endif
+}
+
+typedef struct { double s; int i; } dea_key;
+
+static int dea_key_cmp(const void *a, const void *b)
+{
+    const dea_key *p = a, *q = b;
+    if (p->s < q->s) return -1;
+    if (p->s > q->s) return 1;
+    return (p->i > q->i) - (p->i < q->i);
 }
 
 static void cand_clear(dea_thread *th)
@@ -419,14 +433,27 @@ SEXP dea_envelopment(SEXP xe, SEXP ye, SEXP xr, SEXP yr, SEXP rts, SEXP orient,
     }
 
     /* dominance filter of the reference set */
-    double *z = (double *) R_alloc((size_t) nr * d, sizeof(double));
+    dea_key *key = (dea_key *) R_alloc(nr, sizeof(dea_key));
     for (int j = 0; j < nr; j++) {
-        for (int i = 0; i < mi; i++) z[(size_t) j * d + i] = XR[j + (size_t) i * nr];
-        for (int r = 0; r < so; r++) z[(size_t) j * d + mi + r] = -YR[j + (size_t) r * nr];
+        double sm = 0.0;
+        for (int i = 0; i < mi; i++) sm += XR[j + (size_t) i * nr] / sx[i];
+        for (int r = 0; r < so; r++) sm -= YR[j + (size_t) r * nr] / sy[r];
+        key[j].s = sm;
+        key[j].i = j;
+    }
+    qsort(key, nr, sizeof(dea_key), dea_key_cmp);
+    double *z = (double *) R_alloc((size_t) nr * d, sizeof(double));
+    int *ord = (int *) R_alloc(nr, sizeof(int));
+    for (int p = 0; p < nr; p++) {
+        int j = key[p].i;
+        ord[p] = j;
+        /* raw values: scaling could round distinct values together */
+        for (int i = 0; i < mi; i++) z[(size_t) p * d + i] = XR[j + (size_t) i * nr];
+        for (int r = 0; r < so; r++) z[(size_t) p * d + mi + r] = -YR[j + (size_t) r * nr];
     }
     int *ndom = (int *) R_alloc(nr, sizeof(int));
     const int cap = anyexcl ? 2 : 1;
-    dea_dominators(z, nr, d, cap, ndom, nth);
+    dea_dominators(z, ord, nr, d, cap, ndom, nth);
     int *ref_pos = (int *) R_alloc(nr, sizeof(int));
     int nk = 0;
     for (int j = 0; j < nr; j++) ref_pos[j] = ndom[j] < cap ? nk++ : -1;
