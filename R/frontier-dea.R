@@ -137,6 +137,7 @@ dea_solve <- function(xe, ye, xr, yr, rts, orientation, excl, slack, cores, prog
 #' e$lambda
 #' summary(e)
 #' # one frontier per year, as the paper's aif_dea:
+#' set.seed(1)
 #' d <- data.frame(year = rep(2011:2012, each = 5), k = runif(10, 1, 2),
 #'                 l = runif(10, 1, 2), pat = runif(10, 1, 2))
 #' dea(d[c("k", "l")], d["pat"], rts = "vrs", by = d$year)$eff
@@ -156,6 +157,7 @@ dea <- function(x, y, rts = c("crs", "vrs", "nirs", "ndrs", "fdh"),
   if (nrow(Y) != n) {
     exr_error("y", "has ", nrow(Y), " rows but `x` has ", n, "; one row per unit in both.")
   }
+  if (is.data.frame(by) && ncol(by) == 1L) by <- by[[1L]]
   groups <- dea_groups(by, n)
 
   eff <- rep(NA_real_, n)

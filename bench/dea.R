@@ -3,8 +3,11 @@
 #   Rscript bench/dea.R              both sides in one process, timings + agreement
 #   Rscript bench/dea.R ours 10000   one side only (run under /usr/bin/time -v
 #   Rscript bench/dea.R ref 10000    for each side's peak memory)
-suppressMessages({library(exportres); library(Benchmarking)})
 args <- commandArgs(trailingOnly = TRUE)
+# one side per process loads only its own package, so that the peak memory
+# under /usr/bin/time -v is that side's alone
+if (length(args) != 2L || args[1] == "ours") suppressMessages(library(exportres))
+if (length(args) != 2L || args[1] == "ref") suppressMessages(library(Benchmarking))
 gen <- function(n, seed = 1) {
   set.seed(seed)
   x <- matrix(exp(rnorm(n * 4)), n, 4)                     # 4 inputs
