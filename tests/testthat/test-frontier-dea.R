@@ -227,6 +227,30 @@ test_that("degenerate programs solve without cycling", {
   expect_equal(dea(matrix(1:2, 1), 3, rts = "vrs")$eff, 1)
 })
 
+test_that("tie-ridden integer data and extreme scales agree with Benchmarking", {
+  skip_if_no_reference("Benchmarking")
+  for (seed in 1:4) {
+    set.seed(seed)
+    n <- 40
+    X <- matrix(sample(0:3, n * 3, TRUE), n)
+    Y <- matrix(sample(0:3, n * 2, TRUE), n)
+    X[rowSums(X) == 0, 1] <- 1
+    if (seed %% 2 == 0) {
+      X[, 1] <- X[, 1] * 1e9
+      Y[, 2] <- Y[, 2] * 1e-6
+    }
+    for (rts in c("crs", "vrs", "nirs", "ndrs")) for (ori in c("in", "out")) {
+      a <- dea(X, Y, rts = rts, orientation = ori, slack = TRUE)
+      expect_false(any(a$status == "failed"))
+      b <- Benchmarking::dea(X, Y, RTS = bm_rts[[rts]], ORIENTATION = ori)
+      expect_equal(unname(a$eff), bm_eff(b$eff), tolerance = 1e-6)
+      s <- dea(X, Y, rts = rts, orientation = ori, super = TRUE)
+      sb <- suppressWarnings(Benchmarking::sdea(X, Y, RTS = bm_rts[[rts]], ORIENTATION = ori))
+      expect_equal(unname(s$eff), bm_eff(sb$eff), tolerance = 1e-6)
+    }
+  }
+})
+
 test_that("bad input raises exportres_error", {
   x <- matrix(c(1, 2, 3, 4), 2)
   y <- c(1, 2)
