@@ -18,6 +18,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
     /* DEA */
+    CALLDEF(exr_lp_dense, 4),
+    CALLDEF(dea_envelopment, 11),
+    CALLDEF(dea_fdh, 9),
     {NULL, NULL, 0}
 };
 
