@@ -188,7 +188,7 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   qrx <- qr(Xm, tol = 1e-7)
   if (qrx$rank < ncol(Xm)) {
     drop <- colnames(Xm)[qrx$pivot[seq.int(qrx$rank + 1L, ncol(Xm))]]
-    exr_message("sfa: dropped collinear regressor(s): ", paste(drop, collapse = ", "))
+    message("exportres: sfa dropped collinear regressor(s): ", paste(drop, collapse = ", "))
     Xm <- Xm[, setdiff(colnames(Xm), drop), drop = FALSE]
     qrx <- qr(Xm, tol = 1e-7)
   }
