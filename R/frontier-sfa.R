@@ -516,16 +516,6 @@ sfa_distance <- function(outputs, inputs, data, form = c("cobb-douglas", "transl
   fit
 }
 
-sfa_coef_table <- function(x) {
-  b <- x$coefficients
-  se <- sqrt(pmax(diag(x$vcov), 0))[names(b)]
-  se[!is.finite(diag(x$vcov))] <- NA
-  z <- b / se
-  data.frame(estimate = unname(b), std.error = unname(se), statistic = unname(z),
-             p.value = unname(2 * stats::pnorm(abs(z), lower.tail = FALSE)),
-             row.names = names(b), check.names = FALSE)
-}
-
 sfa_title <- function(x) {
   mod <- switch(x$model,
                 cross = "cross-section",
@@ -544,14 +534,7 @@ print.exr_sfa <- function(x, digits = 4, ...) {
   if (isTRUE(x$n_dropped > 0)) cat(sprintf(" (%s dropped for NA)", format(x$n_dropped, big.mark = ",")))
   if (x$model == "bc92") cat(sprintf(", units: %s", format(x$n_groups, big.mark = ",")))
   cat("\n")
-  tab <- sfa_coef_table(x)
-  shown <- data.frame(
-    Estimate = formatC(tab$estimate, digits = digits, format = "f"),
-    `Std. Error` = formatC(tab$std.error, digits = digits, format = "f"),
-    `z value` = formatC(tab$statistic, digits = 3, format = "f"),
-    `Pr(>|z|)` = format.pval(tab$p.value, digits = 3),
-    row.names = rownames(tab), check.names = FALSE)
-  print(shown, right = TRUE)
+  print_coef_table(coef_table(x), digits, z = TRUE)
   cat(sprintf("Log-likelihood: %s (OLS: %s)\n", formatC(x$loglik, digits = digits, format = "f"),
               formatC(x$ols$loglik, digits = digits, format = "f")))
   cat(sprintf("LR test of no inefficiency: %s, mixed chi-bar-square with %d restriction(s), p = %s (5%% critical value %s)\n",
@@ -568,7 +551,7 @@ print.exr_sfa <- function(x, digits = 4, ...) {
 
 #' @export
 summary.exr_sfa <- function(object, ...) {
-  structure(list(model = object, table = sfa_coef_table(object),
+  structure(list(model = object, table = coef_table(object),
                  efficiency = summary(object$efficiency$bc),
                  efficiency_jlms = summary(object$efficiency$jlms)),
             class = "summary.exr_sfa")

@@ -54,7 +54,9 @@ model_df <- function(object) {
 
 coef_table <- function(object) {
   b <- object$coefficients
-  se <- sqrt(diag(object$vcov))[names(b)]
+  v <- diag(object$vcov)[names(b)]
+  se <- sqrt(pmax(v, 0))
+  se[!is.finite(v)] <- NA
   t <- b / se
   df <- model_df(object)
   p <- if (is.finite(df)) 2 * stats::pt(abs(t), df, lower.tail = FALSE) else
@@ -163,17 +165,7 @@ print.exr_model <- function(x, digits = 4, ...) {
     cat("Fixed effects: ", paste0(x$fixef, " (", x$fixef_sizes, ")", collapse = ", "), "\n", sep = "")
   }
   cat("Standard errors: ", vcov_label(x), "\n", sep = "")
-  tab <- coef_table(x)
-  shown <- data.frame(
-    Estimate = formatC(tab$estimate, digits = digits, format = "f"),
-    `Std. Error` = formatC(tab$std.error, digits = digits, format = "f"),
-    `t value` = formatC(tab$statistic, digits = 3, format = "f"),
-    `Pr(>|t|)` = format.pval(tab$p.value, digits = 3),
-    ` ` = stars_of(tab$p.value),
-    row.names = rownames(tab), check.names = FALSE)
-  if (!is.finite(model_df(x))) names(shown)[3:4] <- c("z value", "Pr(>|z|)")
-  print(shown, right = TRUE)
-  cat("---\nSignif. codes: *** 0.01 ** 0.05 * 0.1\n")
+  print_coef_table(coef_table(x), digits, z = !is.finite(model_df(x)))
   if (length(x$collinear)) cat("Dropped (collinear):", paste(x$collinear, collapse = ", "), "\n")
   s <- x$stats
   parts <- character(0)
@@ -185,6 +177,21 @@ print.exr_model <- function(x, digits = 4, ...) {
   if (length(parts)) cat(paste(parts, collapse = "  "), "\n")
   if (isFALSE(x$converged)) cat("Warning: the fixed-effect projections did not converge.\n")
   invisible(x)
+}
+
+# The coefficient block every print method shows.
+print_coef_table <- function(tab, digits = 4, z = FALSE) {
+  shown <- data.frame(
+    Estimate = formatC(tab$estimate, digits = digits, format = "f"),
+    `Std. Error` = formatC(tab$std.error, digits = digits, format = "f"),
+    `t value` = formatC(tab$statistic, digits = 3, format = "f"),
+    `Pr(>|t|)` = format.pval(tab$p.value, digits = 3),
+    ` ` = stars_of(tab$p.value),
+    row.names = rownames(tab), check.names = FALSE)
+  if (z) names(shown)[3:4] <- c("z value", "Pr(>|z|)")
+  print(shown, right = TRUE)
+  cat("---\nSignif. codes: *** 0.01 ** 0.05 * 0.1\n")
+  invisible(shown)
 }
 
 model_title <- function(kind) {

@@ -341,6 +341,21 @@ static int dea_matrix(SEXP x, int cols, const char *what)
     return nrows(x);
 }
 
+/* Shapes of the evaluated (xe, ye) and reference (xr, yr) matrices, checked
+ * for agreement, finiteness and sign. */
+static void dea_dims(SEXP xe, SEXP ye, SEXP xr, SEXP yr, int *mi, int *so, int *ne, int *nr)
+{
+    if (!isReal(xe) || !isMatrix(xe)) error("'xe' must be a double matrix");
+    if (!isReal(ye) || !isMatrix(ye)) error("'ye' must be a double matrix");
+    *mi = ncols(xe);
+    *so = ncols(ye);
+    *ne = dea_matrix(xe, *mi, "xe");
+    if (dea_matrix(ye, *so, "ye") != *ne) error("'xe' and 'ye' differ in rows");
+    *nr = dea_matrix(xr, *mi, "xr");
+    if (dea_matrix(yr, *so, "yr") != *nr) error("'xr' and 'yr' differ in rows");
+    if (*mi < 1 || *so < 1 || *nr < 1) error("need inputs, outputs and reference units");
+}
+
 static SEXP dea_result(int ne, int mi, int so, int m, int slack, dea_out *out,
                        double iters, int nkept, int *nprot)
 {
@@ -391,14 +406,8 @@ SEXP dea_envelopment(SEXP xe, SEXP ye, SEXP xr, SEXP yr, SEXP rts, SEXP orient,
                      SEXP excl, SEXP slack, SEXP wslack, SEXP cores, SEXP progress)
 {
     int nprot = 0;
-    if (!isReal(xe) || !isMatrix(xe)) error("'xe' must be a double matrix");
-    if (!isReal(ye) || !isMatrix(ye)) error("'ye' must be a double matrix");
-    const int mi = ncols(xe), so = ncols(ye);
-    const int ne = dea_matrix(xe, mi, "xe");
-    if (dea_matrix(ye, so, "ye") != ne) error("'xe' and 'ye' differ in rows");
-    const int nr = dea_matrix(xr, mi, "xr");
-    if (dea_matrix(yr, so, "yr") != nr) error("'xr' and 'yr' differ in rows");
-    if (mi < 1 || so < 1 || nr < 1) error("need inputs, outputs and reference units");
+    int mi, so, ne, nr;
+    dea_dims(xe, ye, xr, yr, &mi, &so, &ne, &nr);
     const int irts = exr_scalar_int(rts, "rts");
     const int ior = exr_scalar_int(orient, "orient");
     if (irts < 0 || irts > 3) error("'rts' must be 0..3");
@@ -652,14 +661,8 @@ SEXP dea_fdh(SEXP xe, SEXP ye, SEXP xr, SEXP yr, SEXP orient, SEXP excl,
              SEXP slack, SEXP wslack, SEXP cores)
 {
     int nprot = 0;
-    if (!isReal(xe) || !isMatrix(xe)) error("'xe' must be a double matrix");
-    if (!isReal(ye) || !isMatrix(ye)) error("'ye' must be a double matrix");
-    const int mi = ncols(xe), so = ncols(ye);
-    const int ne = dea_matrix(xe, mi, "xe");
-    if (dea_matrix(ye, so, "ye") != ne) error("'xe' and 'ye' differ in rows");
-    const int nr = dea_matrix(xr, mi, "xr");
-    if (dea_matrix(yr, so, "yr") != nr) error("'xr' and 'yr' differ in rows");
-    if (mi < 1 || so < 1 || nr < 1) error("need inputs, outputs and reference units");
+    int mi, so, ne, nr;
+    dea_dims(xe, ye, xr, yr, &mi, &so, &ne, &nr);
     const int ior = exr_scalar_int(orient, "orient");
     if (ior < 0 || ior > 1) error("'orient' must be 0 or 1");
     const int *ex = exr_int_arg(excl, ne, "excl");
