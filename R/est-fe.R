@@ -88,21 +88,20 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L) {
   }
   X <- d$X
   w <- d$weights
-  n <- length(d$y)
   iterations <- integer(0)
   if (length(d$fe)) {
-    dm <- .Call(C_fe_demean, cbind(d$y, X), unname(d$fe), w, as.double(fixef_tol),
+    dm <- .Call(C_fe_demean, d$y, X, unname(d$fe), w, as.double(fixef_tol),
                 as.integer(fixef_maxit), as.integer(cores))
-    yd <- dm$X[, 1L]
-    Xd <- dm$X[, -1L, drop = FALSE]
-    colnames(Xd) <- colnames(X)
+    yd <- dm$y
+    Xd <- dm$X
+    scale <- dm$scale
     iterations <- dm$iterations
   } else {
     yd <- d$y
     Xd <- X
+    scale <- NULL
   }
-  scale <- if (is.null(w)) colSums(X * X) else colSums(w * X * X)
-  ols <- .Call(C_ols_fit, Xd, yd, w, as.double(scale), 1e-10)
+  ols <- .Call(C_ols_fit, Xd, yd, w, scale, 1e-10)
   names(ols$coefficients) <- colnames(X)
   kept <- ols$kept
   collinear <- colnames(X)[!kept]
@@ -112,19 +111,24 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L) {
   }
   fe_sizes <- vapply(d$fe, function(v) max(v), integer(1))
   list(coef_all = ols$coefficients, kept = kept, bread = ols$bread, residuals = ols$residuals,
-       Xd = Xd[, kept, drop = FALSE], yd = yd, rank = ols$rank, collinear = collinear,
+       Xd = if (all(kept)) Xd else Xd[, kept, drop = FALSE], yd = yd, rank = ols$rank,
+       collinear = collinear, ls_method = ols$method,
        fe_sizes = fe_sizes, iterations = iterations,
        converged = all(iterations >= 0L))
 }
 
 # Is each fixed effect nested in any of the cluster variables (every group of
-# the fixed effect inside one cluster)?
+# the fixed effect inside one cluster)? A fixed effect that is itself a cluster
+# variable is, without looking at the data.
 fe_nested_in_cluster <- function(fe, cl) {
-  vapply(fe, function(f) {
-    Gf <- max(f)
+  vapply(names(fe), function(nm) {
+    if (nm %in% names(cl)) return(TRUE)
+    f <- fe[[nm]]
     any(vapply(cl, function(c) {
-      key <- (f - 1) * (max(c) + 1) + c
-      length(unique(key)) == Gf
+      # the cluster of one member of each group, compared with every member's
+      first <- integer(max(f))
+      first[f] <- c
+      all(first[f] == c)
     }, logical(1)))
   }, logical(1))
 }
@@ -209,19 +213,20 @@ fix_psd <- function(V) {
 
 finish_fe <- function(fit, d, call, formula) {
   n <- length(d$y)
-  w <- if (is.null(d$weights)) rep(1, n) else d$weights
+  w <- d$weights
+  wsum <- function(v) if (is.null(w)) sum(v) else sum(w * v)
   e <- fit$residuals
-  ssr <- sum(w * e^2)
+  ssr <- wsum(e^2)
   has_const <- length(d$fe) > 0L || d$intercept
-  ybar <- if (has_const) sum(w * d$y) / sum(w) else 0
-  tss <- sum(w * (d$y - ybar)^2)
+  ybar <- if (has_const) wsum(d$y) / (if (is.null(w)) n else sum(w)) else 0
+  tss <- wsum((d$y - ybar)^2)
   r2 <- 1 - ssr / tss
   K_all <- fit$K_all
   adj_r2 <- 1 - (1 - r2) * (n - has_const) / (n - K_all)
   stats <- list(nobs = n, r.squared = r2, adj.r.squared = adj_r2)
   k_slopes <- fit$rank - (d$intercept && "(Intercept)" %in% colnames(fit$Xd))
   if (length(d$fe)) {
-    tss_w <- sum(w * fit$yd^2)
+    tss_w <- wsum(fit$yd^2)
     stats$within.r.squared <- 1 - ssr / tss_w
     r2_f <- stats$within.r.squared
   } else {
@@ -233,7 +238,8 @@ finish_fe <- function(fit, d, call, formula) {
     stats$f_p <- stats::pf(f, k_slopes, n - K_all, lower.tail = FALSE)
   }
   stats$sigma <- sqrt(ssr / (n - K_all))
-  stats$logLik <- 0.5 * (sum(log(w)) - n * (log(2 * pi) + 1 - log(n) + log(ssr)))
+  stats$logLik <- 0.5 * ((if (is.null(w)) 0 else sum(log(w))) -
+                           n * (log(2 * pi) + 1 - log(n) + log(ssr)))
   if (length(d$fe)) stats$n_groups <- unname(fit$fe_sizes[1L])
 
   n_all <- d$n_all
@@ -271,6 +277,7 @@ finish_fe <- function(fit, d, call, formula) {
     n_dropped = d$n_na + d$n_zero_weight,
     n_singletons = d$n_singletons,
     iterations = fit$iterations,
-    converged = fit$converged
+    converged = fit$converged,
+    ls_method = fit$ls_method
   ), class = c("exr_fe", "exr_model"))
 }

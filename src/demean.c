@@ -204,15 +204,17 @@ static int fe_demean_column(const fe_layout *L, fe_work *W, const double *y, dou
 }
 
 /*
- * .Call entry: fe_demean(X, fe, weights, tol, maxit, cores)
- *   X       n x p double matrix (not modified)
+ * .Call entry: fe_demean(y, X, fe, weights, tol, maxit, cores)
+ *   y       response (double, length n); X n x p double matrix (neither modified)
  *   fe      list of Q >= 1 integer vectors of length n, codes 1..G_q, no NA
  *   weights double vector of length n (positive), or NULL
  *   tol     convergence tolerance; maxit maximum sweeps per column; cores threads
- * Returns list(X = demeaned n x p matrix, iterations = integer p (negative: not
- * converged)).
+ * Returns list(y = demeaned y, X = demeaned X, iterations = integer p + 1 (y
+ * first; negative: not converged), scale = weighted sums of squares of the raw
+ * columns of X, which tell a column absorbed by the fixed effects from a small one).
+ * y and X are demeaned as p + 1 independent columns, in parallel.
  */
-SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores_)
+SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores_)
 {
     if (!isReal(X) || !isMatrix(X)) error("'X' must be a double matrix");
     if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) error("'fe' must be a non-empty list");
@@ -222,9 +224,10 @@ SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores
     if (!(tol > 0)) error("'tol' must be positive");
     if (maxit < 1) error("'maxit' must be positive");
 
-    const R_xlen_t n = XLENGTH(X) == 0 ? 0 : (R_xlen_t) nrows(X);
+    const R_xlen_t n = (R_xlen_t) nrows(X);
     const int p = ncols(X);
     const int Q = (int) XLENGTH(fe);
+    const double *yy = exr_real_arg(y, n, "y");
 
     fe_layout L;
     L.n = n;
@@ -266,9 +269,10 @@ SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores
     L.sw_inv = sw_inv;
     L.ncoef_rest = total_G - G[0];
 
-    /* per-column scratch, allocated before any parallel region */
-    fe_work *work = (fe_work *) R_alloc(p > 0 ? p : 1, sizeof(fe_work));
-    for (int j = 0; j < p; j++) {
+    /* per-column scratch (column 0 is y), allocated before any parallel region */
+    const int ncol = p + 1;
+    fe_work *work = (fe_work *) R_alloc(ncol, sizeof(fe_work));
+    for (int j = 0; j < ncol; j++) {
         work[j].sy = (double *) R_alloc(total_G, sizeof(double));
         work[j].a0 = (double *) R_alloc(G[0], sizeof(double));
         work[j].acc = (double *) R_alloc(maxG, sizeof(double));
@@ -279,27 +283,44 @@ SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores
     }
 
     int nprot = 0;
-    SEXP out = PROTECT(allocVector(VECSXP, 2)); nprot++;
+    SEXP out = PROTECT(allocVector(VECSXP, 4)); nprot++;
+    SEXP ry = PROTECT(allocVector(REALSXP, n)); nprot++;
     SEXP R = PROTECT(allocMatrix(REALSXP, (int) n, p)); nprot++;
-    SEXP iters = PROTECT(allocVector(INTSXP, p)); nprot++;
+    SEXP iters = PROTECT(allocVector(INTSXP, ncol)); nprot++;
+    SEXP scale = PROTECT(allocVector(REALSXP, p)); nprot++;
     const double *x = REAL(X);
-    double *r = REAL(R);
+    double *r = REAL(R), *sc = REAL(scale), *dy = REAL(ry);
     int *it = INTEGER(iters);
+    const double *w = L.w;
 
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) schedule(dynamic)
 #endif
-    for (int j = 0; j < p; j++) {
-        it[j] = fe_demean_column(&L, &work[j], x + (R_xlen_t) j * n, r + (R_xlen_t) j * n,
-                                 tol, maxit);
+    for (int j = 0; j < ncol; j++) {
+        const double *src = j == 0 ? yy : x + (R_xlen_t) (j - 1) * n;
+        double *dst = j == 0 ? dy : r + (R_xlen_t) (j - 1) * n;
+        it[j] = fe_demean_column(&L, &work[j], src, dst, tol, maxit);
+        if (j > 0) {
+            double ss = 0.0;
+            if (w) {
+                for (R_xlen_t i = 0; i < n; i++) ss += w[i] * src[i] * src[i];
+            } else {
+                for (R_xlen_t i = 0; i < n; i++) ss += src[i] * src[i];
+            }
+            sc[j - 1] = ss;
+        }
     }
     (void) nth;
 
-    SET_VECTOR_ELT(out, 0, R);
-    SET_VECTOR_ELT(out, 1, iters);
-    SEXP nms = PROTECT(allocVector(STRSXP, 2)); nprot++;
-    SET_STRING_ELT(nms, 0, mkChar("X"));
-    SET_STRING_ELT(nms, 1, mkChar("iterations"));
+    SET_VECTOR_ELT(out, 0, ry);
+    SET_VECTOR_ELT(out, 1, R);
+    SET_VECTOR_ELT(out, 2, iters);
+    SET_VECTOR_ELT(out, 3, scale);
+    SEXP nms = PROTECT(allocVector(STRSXP, 4)); nprot++;
+    SET_STRING_ELT(nms, 0, mkChar("y"));
+    SET_STRING_ELT(nms, 1, mkChar("X"));
+    SET_STRING_ELT(nms, 2, mkChar("iterations"));
+    SET_STRING_ELT(nms, 3, mkChar("scale"));
     setAttrib(out, R_NamesSymbol, nms);
     UNPROTECT(nprot);
     return out;

@@ -38,7 +38,7 @@ int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
 
 /* ---- fixed effects: demean.c, linalg.c ------------------------------------ */
-SEXP fe_demean(SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
+SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 

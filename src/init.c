@@ -9,7 +9,7 @@
 
 static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
-    CALLDEF(fe_demean, 6),
+    CALLDEF(fe_demean, 7),
     CALLDEF(ols_fit, 5),
     CALLDEF(score_meat, 3),
     /* measures */

@@ -34,6 +34,21 @@ test_that("no fixed effects: OLS with intercept equals lm, iid and HC1", {
   expect_equal(unname(vcov(fe_reg(y ~ x1 + x2, df, vcov = "hc1"))), unname(hc1), tolerance = 1e-12)
 })
 
+test_that("ill-conditioned designs fall back to QR and stay accurate", {
+  set.seed(13)
+  df <- data.frame(g = rep(1:20, each = 10), x1 = rnorm(200))
+  df$x2 <- df$x1 + 3e-5 * rnorm(200)
+  df$y <- df$x1 + df$x2 + rnorm(20)[df$g] + rnorm(200)
+  fit <- fe_reg(y ~ x1 + x2 | g, df, vcov = "iid")
+  expect_identical(fit$ls_method, "qr")
+  expect_identical(fe_reg(y ~ x1 | g, df)$ls_method, "cholesky")
+  lmfit <- lm(y ~ x1 + x2 + factor(g), df)
+  expect_equal(coef(fit), coef(lmfit)[c("x1", "x2")], tolerance = 1e-7)
+  expect_equal(unname(fit$se), unname(summary(lmfit)$coefficients[c("x1", "x2"), 2]), tolerance = 1e-7)
+  fit2 <- fe_reg(y ~ x1 + x2, df, vcov = "iid")
+  expect_equal(coef(fit2), coef(lm(y ~ x1 + x2, df)), tolerance = 1e-7)
+})
+
 test_that("weights give weighted least squares", {
   set.seed(12)
   df <- data.frame(g = rep(1:10, each = 6), x = rnorm(60), w = runif(60, 0.5, 2))
@@ -254,9 +269,12 @@ test_that("bad input raises exportres_error naming the argument", {
 })
 
 test_that(".Call entry points refuse malformed input instead of crashing", {
-  expect_error(.Call(exportres:::C_fe_demean, 1:3, list(1:3), NULL, 1e-8, 10L, 1L))
-  expect_error(.Call(exportres:::C_fe_demean, matrix(1, 3, 1), list(c(1L, NA, 2L)), NULL, 1e-8, 10L, 1L))
-  expect_error(.Call(exportres:::C_fe_demean, matrix(1, 3, 1), list(1:2), NULL, 1e-8, 10L, 1L))
+  y <- c(1, 2, 3)
+  expect_error(.Call(exportres:::C_fe_demean, y, 1:3, list(1:3), NULL, 1e-8, 10L, 1L), "matrix")
+  expect_error(.Call(exportres:::C_fe_demean, y, matrix(1, 3, 1), list(c(1L, NA, 2L)), NULL, 1e-8, 10L, 1L),
+               "positive")
+  expect_error(.Call(exportres:::C_fe_demean, y, matrix(1, 3, 1), list(1:2), NULL, 1e-8, 10L, 1L), "length")
+  expect_error(.Call(exportres:::C_fe_demean, 1:3, matrix(1, 3, 1), list(1:3), NULL, 1e-8, 10L, 1L), "double")
   expect_error(.Call(exportres:::C_ols_fit, matrix(1, 3, 1), 1:3, NULL, 1, 1e-10))
   expect_error(.Call(exportres:::C_score_meat, matrix(1, 3, 1), c(1, 2), NULL))
   expect_error(.Call(exportres:::C_score_meat, matrix(1, 3, 1), c(1, 2, 3), c(0L, 1L, 1L)))
