@@ -40,6 +40,8 @@ int exr_threads(int cores);
 /* ---- fixed effects: demean.c, vcov.c, linalg.c, panel.c ------------------ */
 
 /* ---- measures: measure.c ---------------------------------------------------- */
+SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);
+SEXP pca_index_c(SEXP cols, SEXP min_eigen);
 
 /* ---- stochastic frontier: sfa.c ------------------------------------------- */
 

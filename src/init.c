@@ -18,6 +18,8 @@
 static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
     /* measures */
+    CALLDEF(entropy_index_c, 5),
+    CALLDEF(pca_index_c, 2),
     /* stochastic frontier */
     /* DEA */
     {NULL, NULL, 0}
