@@ -278,10 +278,15 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   upv <- matrix(rnorm(N * P, 0, 1), N, P)
   base_aff <- outer(rep(1, N), eta) + 0.8 * outer(rnorm(N), 2 * (q - 0.5)) + upv
   keep_p <- t(apply(base_aff, 1, function(a) rank(-a) <= 20))
+  # within-city upgrading of the product mix: an AR(1) process independent of
+  # dig (so the dig x cetc moderation is identified without a quadratic in dig)
+  zmix <- matrix(0, N, nE)
+  zmix[, 1] <- rnorm(N)
+  for (k in 2:nE) zmix[, k] <- 0.6 * zmix[, k - 1] + 0.8 * rnorm(N)
   pshare <- array(0, c(N, P, nE))
   expy <- matrix(0, N, nE)
   for (k in seq_len(nE)) {
-    la <- base_aff + 0.5 * outer(dig_wz[, k], 2 * (q - 0.5)) + matrix(rnorm(N * P, 0, 0.15), N, P)
+    la <- base_aff + 0.5 * outer(zmix[, k], 2 * (q - 0.5)) + matrix(rnorm(N * P, 0, 0.15), N, P)
     w <- exp(la) * keep_p
     pshare[, , k] <- w / rowSums(w)
     expy[, k] <- pshare[, , k] %*% prody[, k]
@@ -315,7 +320,14 @@ simulate_city_data <- function(seed, par = dgp_par()) {
     bri_main = rowMeans(bri_share) > 0.5
   )
   h <- drop(flags %*% par$het[colnames(flags)])
-  Wd <- rowSums(demean2(dig)^2)
+  # centre the slope shifts with the weights the two-way FE regression with
+  # controls gives each city (sum_t r_it dig_it, r = dig residualised on the
+  # controls and city and year effects), so that it estimates 0.84 (+ a b)
+  Xc0 <- cbind(log(as.vector(ctrl$ed[, ie])), sapply(ctrl[-1], function(M) as.vector(M[, ie])))
+  fr <- data.frame(dig = as.vector(dig), Xc0, cty = factor(rep(seq_len(N), nE)),
+                   yr = factor(rep(seq_len(nE), each = N)))
+  rr <- matrix(stats::residuals(stats::lm(dig ~ ., fr)), N, nE)
+  Wd <- rowSums(rr * dig)
   h_c <- h - sum(Wd * h) / sum(Wd)
   beta_i <- par$beta_direct + h_c
 
@@ -328,11 +340,15 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   # resilience (2011-2021), the structural equation
   Xc <- cbind(log(as.vector(ctrl$ed[, ie])), sapply(ctrl[-1], function(M) as.vector(M[, ie])))
   colnames(Xc) <- control_vars
-  a_i <- rnorm(N, 0, par$sigma_city) + 0.08 * alpha
   mu <- c(0.08, -0.03, 0.01, 0.03, -0.05, -0.08, 0.03, 0.04, -0.01, 0.00, 0.10)
   res <- beta_i * dig + par$b_mediator * TE[, ie] + par$interaction * dig * cetc + tau_did +
-    matrix(Xc %*% par$delta[control_vars], N) + a_i + matrix(mu, N, nE, byrow = TRUE) +
+    matrix(Xc %*% par$delta[control_vars], N) + matrix(mu, N, nE, byrow = TRUE) +
     par$kappa * s[, ie] + matrix(rnorm(N * nE, 0, par$sigma_eps), N)
+  # city effect: offsets 80% of each city's mean systematic resilience (absorbed
+  # by the city fixed effect), so that no city's exports compound without bound
+  # through eq. (2); plus noise
+  a_i <- -0.8 * rowMeans(res) + rnorm(N, 0, par$sigma_city)
+  res <- res + a_i
   res <- res - mean(res)     # centre: the average city keeps pace with the nation
 
   # export values: 2008 from size and alpha; 2009-10 at national growth times
