@@ -3,6 +3,9 @@
 # (289), chosen in advance: these are checks of honesty, not of luck -- the
 # coverage over 100 regenerated panels is in data-raw/COVERAGE.md.
 
+# fe_reg() comes from the foundation branch; until it is merged these checks skip.
+skip_if_not(exists("fe_reg", envir = asNamespace("exportres")), "fe_reg() not available yet")
+
 ctl <- "ed + fdi + fp + ub + fc + mk + ts + er + lai"
 fml <- function(s) stats::as.formula(sprintf(s, ctl))
 
