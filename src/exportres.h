@@ -43,6 +43,8 @@ SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
+SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);
+SEXP pca_index_c(SEXP cols, SEXP min_eigen);
 
 /* ---- stochastic frontier: sfa.c ------------------------------------------- */
 SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);

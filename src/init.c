@@ -13,6 +13,8 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(ols_fit, 5),
     CALLDEF(score_meat, 3),
     /* measures */
+    CALLDEF(entropy_index_c, 5),
+    CALLDEF(pca_index_c, 2),
     /* stochastic frontier */
     CALLDEF(sfa_loglik, 7),
     CALLDEF(sfa_fit, 8),
