@@ -26,7 +26,7 @@
 #' (city's mean Belt-and-Road share above 0.5); controls `ed` (log GDP per
 #' capita), `fdi`, `fp`, `ub`, `fc`, `mk`, `ts`, `er`, `lai`; and the four
 #' innovation inputs and two outputs of [city_panel] with the efficiencies
-#' built from them: `aif`, the Battese-Coelli efficiency E[exp(-u)|e] of a
+#' built from them: `aif`, the Battese-Coelli efficiency \eqn{E[\exp(-u) | e]} of a
 #' Cobb-Douglas output distance function ([sfa_distance()]: outputs valid
 #' patents, the normaliser, and contracts; the four inputs; half-normal; all
 #' city-years pooled), and `aif_dea`, input-oriented VRS DEA with one frontier
