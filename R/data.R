@@ -37,7 +37,7 @@
 #' \eqn{\ln y_1 = \ln Y + (1-a) r}, \eqn{\ln y_2 = \ln Y - a r}, \eqn{a = 0.5} (an
 #' output distance function). Resilience (2011-2021):
 #' \deqn{res_{it} = \beta_i dig_{it} + 0.064\,TE_{it} + 0.034\,dig_{it}\,cetc_{it} +
-#'   \theta_{k(it)} D_{it} + \delta' X_{it} + a_i + \mu_t + 0.003\,s_{it} + \varepsilon_{it}}
+#'   \theta_{k(it)} D_{it} + \delta' X_{it} + a_i + \mu_t + 0.0025\,s_{it} + \varepsilon_{it}}
 #' with \eqn{\beta_i = 0.84 +} heterogeneity (+0.15 high FDI, -0.25 coastal,
 #' -0.15 high risk exposure, +0.15 Belt-and-Road destinations, centred so that
 #' their average weighted by each city's two-way-demeaned `dig` variation is 0),

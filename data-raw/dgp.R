@@ -96,7 +96,7 @@ dgp_par <- function() {
     het = c(high_fdi = 0.15, coastal = -0.25, high_risk = -0.15, bri_main = 0.15),
     delta = c(ed = 0.25, fdi = 1.5, fp = 0.10, ub = 0.02, fc = 0.02, mk = 0.03,
               ts = 0.05, er = 0, lai = 0.05),   # controls (ed enters as log yuan)
-    kappa = 0.003,           # unobserved AR(1) shock s_it -> res (endogeneity; FE bias ~0.3 SE)
+    kappa = 0.0025,          # unobserved AR(1) shock s_it -> res (endogeneity; FE bias ~0.3 SE)
     rho = 0.5,              # AR(1) coefficient of s_it
     sigma_eps = 0.22,       # idiosyncratic error of res
     sigma_city = 0.12,      # city effect in res (plus 0.15 alpha)
