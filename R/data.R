@@ -25,14 +25,19 @@
 #' k_j s_{it} + h_j D_{it} + e}, with \eqn{D_{it}} the log of historical base x
 #' internet ports (mobile and broadband only). `dig` is their pooled entropy
 #' index over 2011-2021. True innovation-allocation efficiency
-#' \eqn{TE_{it} = \tau_i + 0.16\,dig_{it} + \nu_t + e} (kept in \[0.05, 0.99\]);
-#' the two outputs come from a Cobb-Douglas frontier in the four inputs
-#' (elasticities 0.25, 0.30, 0.15, 0.20) with noise \eqn{v} (sd 0.15) and
-#' \eqn{u = -\ln TE}, split by a random mix \eqn{r}:
+#' \eqn{TE_{it} = \exp(-u_{it})}, with the inefficiency \eqn{u_{it}} half-normal,
+#' \eqn{|N(0, \sigma_{it}^2)|}, and \eqn{\sigma_{it}} chosen so that its mean
+#' \eqn{E[TE_{it}] = \tau_i + 0.16\,dig_{it} + \nu_t} (\eqn{\tau_i = 0.70 +
+#' 0.03\alpha_i +} N(0, 0.05\eqn{^2}); the mean kept in \[0.15, 0.95\]): the mean of
+#' \eqn{u} falls with dig, and TE regressed on dig with city and year effects
+#' estimates 0.16. The two outputs (counts, at least 1) come from a Cobb-Douglas
+#' frontier in the four inputs (elasticities 0.25, 0.30, 0.15, 0.20) with noise
+#' \eqn{v} (sd 0.05, small next to \eqn{u}, so that the package's SFA `aif` and
+#' DEA `aif_dea` measure it) and \eqn{u}, split by a random mix \eqn{r}:
 #' \eqn{\ln y_1 = \ln Y + (1-a) r}, \eqn{\ln y_2 = \ln Y - a r}, \eqn{a = 0.5} (an
 #' output distance function). Resilience (2011-2021):
 #' \deqn{res_{it} = \beta_i dig_{it} + 0.064\,TE_{it} + 0.034\,dig_{it}\,cetc_{it} +
-#'   \theta_{k(it)} D_{it} + \delta' X_{it} + a_i + \mu_t + 0.004\,s_{it} + \varepsilon_{it}}
+#'   \theta_{k(it)} D_{it} + \delta' X_{it} + a_i + \mu_t + 0.0025\,s_{it} + \varepsilon_{it}}
 #' with \eqn{\beta_i = 0.84 +} heterogeneity (+0.15 high FDI, -0.25 coastal,
 #' -0.15 high risk exposure, +0.15 Belt-and-Road destinations, centred so that
 #' their average weighted by each city's two-way-demeaned `dig` variation is 0),
@@ -43,15 +48,19 @@
 #' \eqn{v_{it} = \hat v_{it} + res_{it} |\hat v_{it} - v_{i,2008}|},
 #' \eqn{\hat v_{it} = v_{i,t-1} R_t}; where that would be below
 #' \eqn{0.01\,\hat v_{it}} it would be set to \eqn{0.01\,\hat v_{it}} (this
-#' never binds in the shipped panel nor in 100 regenerated ones, because the
+#' never binds in the shipped panel nor in the regenerated ones, because the
 #' city effect \eqn{a_i} offsets 80\% of each city's mean systematic
 #' resilience, so exports do not compound without bound through eq. (2)). Products: city export mixes over 50 products tilt
 #' toward high-PRODY products with a within-city AR(1) upgrading process independent of `dig` (so the `dig x cetc` moderation is identified cleanly), giving EXPY and
 #' `cetc`. Destinations: each city-year exports to its \eqn{K_{it}} most
 #' attractive of 60 countries, \eqn{K_{it}} rising with development,
 #' \eqn{1/}distance to the coast (the exclusion restriction of the Heckman
-#' selection `ifhhi` = more than 3 partners, failed by about 10\% of
-#' city-years) and `dig`. Controls trend with \eqn{\alpha_i}; `mk` for 2020-2021
+#' selection `ifhhi` = more than 3 partners, failed by about 7\% of
+#' city-years), within-city `dig` growth (0.25 per unit of `dig` in logs), a
+#' persistent city component (sd 0.5) and a small yearly one (sd 0.08); shares
+#' follow destination affinities with yearly noise sd 0.10 (so that 1/HHI moves
+#' with `dig` at about the paper's scale, Table 4 col. 4). City CPI inflation
+#' deviates from the national rate by N(0, 0.003\eqn{^2}) a year, accumulated. Controls trend with \eqn{\alpha_i}; `mk` for 2020-2021
 #' is extrapolated by each city's average growth, as the paper does; four
 #' control values are missing.
 #'
@@ -89,8 +98,9 @@
 #'   \item{cpi}{city consumer price index, 2008 = 100}
 #'   \item{relatedness}{industry-relatedness density, in (0, 1)}
 #' }
-#' @source Simulated by `data-raw/city_panel.R` (seed 289, fixed before any
-#'   estimate was seen).
+#' @source Simulated by `data-raw/city_panel.R` (seed 289, the number of
+#'   cities, fixed before any estimate was seen, and kept unchanged through the
+#'   recalibration of the DGP, before the recalibrated panel's estimates were seen).
 #' @seealso [city_truth], [city_info], [build_city_panel()].
 "city_panel"
 
@@ -118,6 +128,9 @@
 #'   \item{kappa, rho}{effect of the unobserved AR(1) shock on `res` and its autocorrelation}
 #'   \item{sigma_eps}{sd of the idiosyncratic error of `res`}
 #'   \item{frontier}{Cobb-Douglas elasticities of the four inputs, output mix `a`, frontier noise sd}
+#'   \item{efficiency_clipped}{number of city-years whose mean efficiency was clipped to \[0.15, 0.95\]}
+#'   \item{destinations}{within-city dig effect on log partners, partner noise sds (city, year), share noise sd}
+#'   \item{sigma_cpi}{sd of a city's yearly CPI inflation around the national rate}
 #'   \item{instrument_strength, instrument_noise}{loading of historical base x ports in the indicators; noise of the 1984 proxies}
 #'   \item{entropy_weights}{the entropy weights of `dig` computed by the DGP (plain R, unrounded data)}
 #'   \item{clipped_exports}{number of city-years whose backed-out exports were clipped}

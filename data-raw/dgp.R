@@ -96,7 +96,7 @@ dgp_par <- function() {
     het = c(high_fdi = 0.15, coastal = -0.25, high_risk = -0.15, bri_main = 0.15),
     delta = c(ed = 0.25, fdi = 1.5, fp = 0.10, ub = 0.02, fc = 0.02, mk = 0.03,
               ts = 0.05, er = 0, lai = 0.05),   # controls (ed enters as log yuan)
-    kappa = 0.004,           # unobserved AR(1) shock s_it -> res (endogeneity)
+    kappa = 0.0025,          # unobserved AR(1) shock s_it -> res (endogeneity; FE bias ~0.3 SE)
     rho = 0.5,              # AR(1) coefficient of s_it
     sigma_eps = 0.22,       # idiosyncratic error of res
     sigma_city = 0.12,      # city effect in res (plus 0.15 alpha)
@@ -104,7 +104,11 @@ dgp_par <- function() {
     inst_noise = 0.6,      # noise of the 1984 proxies for historical infrastructure
     tfe = c(x1 = 0.25, x2 = 0.30, x3 = 0.15, x4 = 0.20),   # frontier elasticities
     mix_a = 0.5,            # output mix: ln Y = a ln y1 + (1 - a) ln y2
-    sigma_v = 0.15          # frontier noise
+    sigma_v = 0.05,         # frontier noise (small next to u, so SFA and DEA can see u)
+    partner_dig = 0.25,     # within-city dig (unit scale) -> log number of destination partners
+    sigma_partner = c(city = 0.5, year = 0.08),  # persistent and yearly noise of log partners
+    sigma_share = 0.10,     # yearly noise of destination affinities
+    sigma_cpi = 0.003       # sd of a city's yearly CPI inflation around the national rate
   )
 }
 
@@ -218,16 +222,22 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   ctrl$mk[, 13] <- ctrl$mk[, 12] * g_mk
   ctrl$mk[, 14] <- ctrl$mk[, 13] * g_mk
 
-  # innovation allocation: true efficiency, linear in dig (a = 0.16)
-  TE <- matrix(NA_real_, N, nT)
-  tau <- 0.55 + 0.05 * alpha + rnorm(N, 0, 0.07)
+  # innovation allocation: inefficiency u_it >= 0 half-normal with a scale
+  # sigma_it chosen so that the MEAN efficiency E[exp(-u_it)] is linear in dig
+  # (a = 0.16): E[exp(-u)] = 2 exp(sigma^2 / 2) pnorm(-sigma) for u ~ |N(0, sigma^2)|,
+  # inverted on a grid. So u's mean falls with dig, the composed error of the
+  # frontier is skewed as a stochastic frontier's is (SFA and DEA can see u),
+  # and TE = exp(-u) regressed on dig with city and year effects estimates a.
+  sg <- seq(0, 6, by = 0.001)
+  mte <- 2 * exp(sg^2 / 2) * pnorm(-sg)
+  sigma_of_mean <- function(m) stats::approx(rev(mte), rev(sg), xout = m, ties = "ordered")$y
+  tau <- 0.70 + 0.03 * alpha + rnorm(N, 0, 0.05)
   nu <- rnorm(nT, 0, 0.01)
-  TE[, ie] <- tau + par$a_mediator * dig + matrix(nu[ie], N, length(ie), byrow = TRUE) +
-    matrix(rnorm(N * length(ie), 0, 0.04), N)
-  TE[, -ie] <- tau + matrix(nu[-ie], N, nT - length(ie), byrow = TRUE) +
-    matrix(rnorm(N * (nT - length(ie)), 0, 0.04), N)
-  te_clip <- sum(TE < 0.05 | TE > 0.99)
-  TE <- pmin(pmax(TE, 0.05), 0.99)
+  mTE <- matrix(tau, N, nT) + matrix(nu, N, nT, byrow = TRUE)
+  mTE[, ie] <- mTE[, ie] + par$a_mediator * dig
+  te_clip <- sum(mTE < 0.15 | mTE > 0.95)
+  mTE <- pmin(pmax(mTE, 0.15), 0.95)
+  TE <- exp(-abs(matrix(rnorm(N * nT), N, nT)) * sigma_of_mean(mTE))
   inputs <- list(
     st_fiscal = exp(log(3e4) + 0.9 * A + 0.08 * tt + eps(0.2)),       # 10,000 yuan
     rd_internal = exp(log(2e5) + 1.0 * A + 0.09 * tt + eps(0.25)),    # 10,000 yuan
@@ -273,7 +283,6 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   }
 
   # city product mix: 20 products per city, tilted to high-q products with alpha and dig
-  dig_wz <- (dig - rowMeans(dig)) / sd(as.vector(dig - rowMeans(dig)))
   eta <- rnorm(P, 0, 0.8)
   upv <- matrix(rnorm(N * P, 0, 1), N, P)
   base_aff <- outer(rep(1, N), eta) + 0.8 * outer(rnorm(N), 2 * (q - 0.5)) + upv
@@ -298,11 +307,16 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   aff <- outer(rep(1, N), 0.9 * log(countries$gdp2011) + size_c) +
     outer(bri_orient, countries$bri * 1.2) + matrix(rnorm(N * K, 0, 1), N, K)
   lfz <- (log(fma) - mean(log(fma))) / sd(log(fma))
+  # number of partners: alpha, market access, within-city dig growth, a persistent
+  # city component and a small yearly one (1/HHI then moves with dig at about the
+  # paper's scale, Table 4 col. 4)
   npart <- matrix(pmin(K, pmax(1, round(exp(2.2 + 0.3 * matrix(alpha, N, nE) + 0.35 * lfz +
-                                        0.3 * dig_wz + matrix(rnorm(N * nE, 0, 0.55), N))))), N, nE)
+                                        par$partner_dig * (dig - rowMeans(dig)) +
+                                        matrix(rnorm(N, 0, par$sigma_partner[["city"]]), N, nE) +
+                                        matrix(rnorm(N * nE, 0, par$sigma_partner[["year"]]), N))))), N, nE)
   dshare <- array(0, c(N, K, nE))
   for (k in seq_len(nE)) {
-    la <- aff + matrix(rnorm(N * K, 0, 0.3), N, K)
+    la <- aff + matrix(rnorm(N * K, 0, par$sigma_share), N, K)
     for (i in seq_len(N)) {
       top <- order(-la[i, ])[seq_len(npart[i, k])]
       w <- exp(0.8 * la[i, top])
@@ -373,7 +387,7 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   # city CPI (index 2008 = 100) and relatedness density
   cpi_nat <- 100 * cumprod(c(1, 1 + cpi_infl_pct / 100))
   cpi_city <- matrix(cpi_nat, N, nT, byrow = TRUE) *
-    exp(t(apply(cbind(0, matrix(rnorm(N * (nT - 1), 0, 0.006), N)), 1, cumsum)))
+    exp(t(apply(cbind(0, matrix(rnorm(N * (nT - 1), 0, par$sigma_cpi), N)), 1, cumsum)))
   relatedness <- plogis(-1 + 0.4 * A + matrix(rnorm(N, 0, 0.3), N, nT) + eps(0.1))
 
   # ---- assemble the raw data sets ----
@@ -383,8 +397,8 @@ simulate_city_data <- function(seed, par = dgp_par()) {
   for (j in digital_vars) panel[[j]] <- signif(long(X[[j]]), 5)
   panel$inet_ports <- signif(long(ports), 5)
   for (j in names(inputs)) panel[[j]] <- signif(long(inputs[[j]]), 5)
-  panel$contracts <- round(long(outputs$contracts))
-  panel$patents_valid <- round(long(outputs$patents_valid))
+  panel$contracts <- pmax(1, round(long(outputs$contracts)))    # counts: at least 1
+  panel$patents_valid <- pmax(1, round(long(outputs$patents_valid)))
   for (j in control_vars) panel[[j]] <- signif(long(ctrl[[j]]), 5)
   panel$ed <- round(long(ctrl$ed))
   panel$cpi <- round(long(cpi_city), 3)

@@ -22,7 +22,7 @@ test_that("the tables have the paper's signs and sample sizes", {
   expect_identical(unname(vapply(attr(tabs$table3, "models"), nobs, 1L)),
                    c(3179L, 3175L, 3179L, 3175L))
   expect_gt(tabs$table4$coefs["dig_pca", 1], 0)
-  expect_identical(nobs(attr(tabs$table4, "models")[[2]]), 1444L)   # deviation: 2011-2015
+  expect_identical(nobs(attr(tabs$table4, "models")[[2]]), 1442L)   # deviation: 2011-2015, less the rows with a missing control
   expect_identical(nobs(attr(tabs$table5, "models")[[1]]), 2887L)   # lag loses 2011
   expect_gt(tabs$table6$coefs["did", 1], 0)
   expect_true(all(tabs$table7$coefs["dig", ] > 0))
