@@ -72,3 +72,9 @@ check_cores <- function(cores, arg = "cores") {
 show_progress <- function() {
   interactive() && isTRUE(getOption("exportres.progress", TRUE))
 }
+
+# The R end of exr_raise() in src/checks.c: C code signals the same classed
+# error as R code, naming the argument.
+exr_error_from_c <- function(arg, msg) {
+  stop(exr_condition("error", arg, msg, call = NULL))
+}

@@ -1,16 +1,43 @@
-# From (formula, data) to the numeric pieces every regression estimator works on:
-# response, design matrix, fixed-effect and cluster codes, weights, and the rows
-# used. Shared by fe_reg() and the estimators built on it, so NA handling,
-# panel operators, singleton removal and naming behave the same everywhere.
+# From (formula, data) to the numeric pieces every estimator works on: the
+# response, one matrix per formula part (exogenous regressors, endogenous
+# regressors, instruments, and any extra part such as a selection equation),
+# fixed-effect and cluster codes, weights, and the one row selection they all
+# share. NA handling, panel operators, i() interactions, singleton removal,
+# collinearity and naming therefore behave the same in every estimator.
 
+#' Build the numeric design of a model
+#'
+#' @param fml a parsed formula (parse_fixest_formula()).
+#' @param data a data frame.
+#' @param panel `c(id, time)` or NULL (then the panel of an exr_panel, if any).
+#' @param cluster cluster terms (one-sided formula or names; `a^b` = interaction).
+#' @param weights column name or vector.
+#' @param singletons "drop" (iteratively, as fixest and reghdfe) or "keep".
+#' @param parts named list of extra one-sided formulas (e.g. a selection
+#'   equation), each built with its own intercept rule (as model.matrix) on the
+#'   same rows.
+#' @param extra list of vectors (one value per row of data) whose NAs drop rows.
+#' @param subset logical (one per row): rows outside it are not used (and not
+#'   counted as dropped for NA).
+#' @param response FALSE to keep rows whose response is NA (Heckman's
+#'   selection equation).
+#' @return list: y, X, endo, inst (matrices or NULL), parts (named list of
+#'   matrices), fe, cluster (named lists of integer codes), weights, keep
+#'   (logical, rows of data used), n_all, n_na, n_zero_weight, n_singletons,
+#'   panel, index (panel_index of the rows of data, or NULL), env, intercept,
+#'   lhs_name, assign.
+#' @keywords internal
+#' @noRd
 build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL,
-                         singletons = "keep", extra = NULL) {
+                         singletons = "drop", parts = NULL, extra = NULL, subset = NULL,
+                         response = TRUE) {
   check_data_frame(data)
   n_all <- nrow(data)
   pv <- panel_vars(data, panel)
-  env <- panel_env(data, pv, fml$env)
+  pidx <- if (is.null(pv)) NULL else panel_index(data[[pv[1L]]], data[[pv[2L]]], check = TRUE)
+  env <- formula_env(pidx, fml$env, n_all)
 
-  check_formula_vars(fml, data, env)
+  check_formula_vars(fml, data, env, parts)
 
   y <- eval_in_data(fml$lhs, data, env, "formula")
   if (!is.numeric(y) && !is.logical(y)) {
@@ -18,35 +45,40 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
               class(y)[1L], ".")
   }
   y <- as.numeric(y)
+  check_finite(y, deparse1(fml$lhs))
   if (length(y) != n_all) exr_error("formula", "the response has the wrong length.")
   if (all(is.na(y))) exr_error("formula", "the response '", deparse1(fml$lhs), "' is entirely NA.")
 
-  rhs <- fml$rhs
-  environment(rhs) <- env
-  mf <- stats::model.frame(rhs, data = data, na.action = stats::na.pass)
-  for (nm in names(mf)) {
-    v <- mf[[nm]]
-    if (!is.numeric(v) && !is.logical(v) && !is.factor(v) && !is.character(v) && !is.matrix(v)) {
-      exr_error("formula", "the regressor '", nm, "' must be numeric or a factor.")
-    }
-    if (length(v) && all(is.na(v))) exr_error("formula", "the regressor '", nm, "' is entirely NA.")
-  }
+  forms <- c(list(x = fml$rhs, endo = fml$endo, inst = fml$inst), parts)
+  forms <- forms[!vapply(forms, is.null, logical(1))]
+  frames <- lapply(names(forms), function(nm) part_frame(forms[[nm]], data, env, nm))
+  names(frames) <- names(forms)
 
   fe_vals <- lapply(fml$fe, function(term) fe_column(data, term))
-  cl_names <- vars_of(cluster, "cluster")
-  if (!is.null(cl_names)) check_columns(data, cl_names, "cluster")
+  cl_terms <- cluster_terms(cluster, data)
+  cl_vals <- lapply(cl_terms, function(term) fe_column(data, term))
   w <- weights_vector(weights, data)
 
-  ok <- not_na(y) & (if (anyNA(mf, recursive = TRUE)) stats::complete.cases(mf) else TRUE)
-  for (v in fe_vals) ok <- ok & not_na(v)
-  for (v in cl_names) ok <- ok & not_na(data[[v]])
+  ok <- if (response) not_na(y) else TRUE
+  for (mf in frames) if (anyNA(mf, recursive = TRUE)) ok <- ok & stats::complete.cases(mf)
+  for (v in c(fe_vals, cl_vals)) ok <- ok & not_na(v)
   if (!is.null(w)) ok <- ok & not_na(w)
   if (!is.null(extra)) for (v in extra) ok <- ok & not_na(v)
   if (length(ok) == 1L) ok <- rep(ok, n_all)
-  n_na <- sum(!ok)
+  if (!is.null(subset)) {
+    if (!is.logical(subset) || length(subset) != n_all) {
+      exr_error("subset", "expected one TRUE/FALSE per row of `data`.")
+    }
+    subset <- subset & !is.na(subset)
+    n_na <- sum(subset & !ok)
+    ok <- ok & subset
+  } else {
+    n_na <- sum(!ok)
+  }
   n_zero_w <- 0L
   if (!is.null(w)) {
     if (any(w[ok] < 0)) exr_error("weights", "must be non-negative.")
+    if (any(!is.finite(w[ok]))) exr_error("weights", "must be finite.")
     zero <- ok & w == 0
     n_zero_w <- sum(zero)
     ok <- ok & !zero
@@ -64,35 +96,103 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   # Large designs are copied as little as possible: no row subset when every
   # row is used, and no intercept column built only to be dropped again.
   all_ok <- all(ok)
+  subset_ok <- function(v) if (all_ok) v else v[ok]
+  mats <- lapply(names(frames), function(nm) {
+    icpt <- switch(nm, x = fml$intercept, endo = FALSE, inst = FALSE, NA)
+    part_matrix(frames[[nm]], ok, all_ok, icpt)
+  })
+  names(mats) <- names(frames)
+
+  fe <- lapply(fe_vals, function(v) codes_of(subset_ok(v)))
+  names(fe) <- fml$fe
+  cl <- lapply(seq_along(cl_terms), function(j) {
+    if (cl_terms[j] %in% names(fe)) fe[[cl_terms[j]]] else codes_of(subset_ok(cl_vals[[j]]))
+  })
+  names(cl) <- cl_terms
+
+  list(
+    y = subset_ok(y), X = mats$x, endo = mats$endo, inst = mats$inst,
+    parts = mats[setdiff(names(mats), c("x", "endo", "inst"))],
+    assign = attr(mats$x, "assign"), fe = fe, cluster = cl,
+    weights = if (is.null(w)) NULL else subset_ok(w),
+    keep = ok, n_all = n_all, n_na = n_na, n_zero_weight = n_zero_w, n_singletons = n_singletons,
+    panel = pv, index = pidx, env = env, intercept = fml$intercept,
+    lhs_name = deparse1(fml$lhs)
+  )
+}
+
+# The model frame of one formula part, rows as in data (NAs kept for now).
+part_frame <- function(form, data, env, part) {
+  environment(form) <- env
+  # NaNs from a transformation (log of a negative value) are reported below as
+  # an error naming the variable; R's own "NaNs produced" warning would only repeat it
+  mf <- tryCatch(muffle_nan(stats::model.frame(form, data = data, na.action = stats::na.pass)),
+                 exportres_error = function(e) stop(e),
+                 error = function(e) exr_error("formula", "could not evaluate the ",
+                                               part_label(part), " '", deparse1(form[[2L]]),
+                                               "': ", conditionMessage(e)))
+  if (nrow(mf) != nrow(data) && length(attr(stats::terms(mf), "term.labels"))) {
+    exr_error("formula", "the ", part_label(part), " do not have one value per row of `data`.")
+  }
+  for (nm in names(mf)) {
+    v <- mf[[nm]]
+    if (!is.numeric(v) && !is.logical(v) && !is.factor(v) && !is.character(v)) {
+      exr_error("formula", "the variable '", nm, "' must be numeric or a factor, not ",
+                class(v)[1L], ".")
+    }
+    check_finite(v, nm)
+    if (length(v) && all(is.na(v))) exr_error("formula", "the variable '", nm, "' is entirely NA.")
+  }
+  mf
+}
+
+muffle_nan <- function(expr) {
+  withCallingHandlers(expr, warning = function(w) {
+    if (grepl("NaNs produced", conditionMessage(w), fixed = TRUE)) invokeRestart("muffleWarning")
+  })
+}
+
+# Infinite values and NaNs are errors, not silently dropped rows: they come
+# from a transformation (log of zero or of a negative value) the user should see.
+check_finite <- function(v, name, arg = "formula") {
+  if (!is.double(v)) return(invisible(v))
+  bad <- is.infinite(v) | is.nan(v)
+  if (any(bad)) {
+    exr_error(arg, "'", name, "' has non-finite values (Inf or NaN: a log of a non-positive ",
+              "value?) in ", sum(bad), " row(s).")
+  }
+  invisible(v)
+}
+
+part_label <- function(part) {
+  switch(part, x = "regressors", endo = "endogenous regressors", inst = "instruments",
+         paste0("'", part, "' variables"))
+}
+
+# The matrix of one part on the used rows. intercept: TRUE/FALSE, or NA to
+# follow the part's own formula (extra parts such as a selection equation).
+part_matrix <- function(mf, ok, all_ok, intercept) {
+  tt <- attr(mf, "terms")
   mf_ok <- if (all_ok) mf else mf[ok, , drop = FALSE]
   has_factor <- any(vapply(mf_ok, function(v) is.factor(v) || is.character(v), logical(1)))
   if (has_factor) mf_ok[] <- lapply(mf_ok, function(v) if (is.factor(v)) droplevels(v) else v)
-  tt <- attr(mf, "terms")
-  drop_intercept <- length(fml$fe) > 0L || !fml$intercept
+  keep_icpt <- if (is.na(intercept)) attr(tt, "intercept") == 1L else intercept
   # with factors, fixest's convention: build with the intercept (so the first
   # level is the reference) and then drop it
-  if (drop_intercept && !has_factor) attr(tt, "intercept") <- 0L
+  if (!keep_icpt && !has_factor) attr(tt, "intercept") <- 0L
   X <- design_matrix(tt, mf_ok, has_factor)
   assign <- attr(X, "assign")
-  if (drop_intercept && has_factor) {
+  if (!keep_icpt && has_factor) {
     keepc <- colnames(X) != "(Intercept)"
     X <- X[, keepc, drop = FALSE]
     assign <- assign[keepc]
   }
   if (!is.double(X)) storage.mode(X) <- "double"
-
-  subset_ok <- function(v) if (all_ok) v else v[ok]
-  fe <- lapply(fe_vals, function(v) codes_of(subset_ok(v)))
-  names(fe) <- fml$fe
-  cl <- lapply(cl_names, function(v) if (v %in% names(fe)) fe[[v]] else codes_of(subset_ok(data[[v]])))
-  names(cl) <- cl_names
-
-  list(
-    y = subset_ok(y), X = X, assign = assign, fe = fe, cluster = cl,
-    weights = if (is.null(w)) NULL else subset_ok(w),
-    keep = ok, n_all = n_all, n_na = n_na, n_zero_weight = n_zero_w, n_singletons = n_singletons,
-    panel = pv, env = env, intercept = fml$intercept, lhs_name = deparse1(fml$lhs)
-  )
+  # names as written, without the backticks of non-syntactic column names
+  colnames(X) <- gsub("`", "", operator_column_names(colnames(X), assign, attr(tt, "term.labels")),
+                      fixed = TRUE)
+  attr(X, "assign") <- assign
+  X
 }
 
 # model.matrix(), except that a design of plain numeric columns entering as
@@ -103,7 +203,11 @@ design_matrix <- function(tt, mf, has_factor) {
   plain <- !has_factor && attr(tt, "intercept") == 0L && length(labs) > 0L &&
     identical(labs, names(mf)) &&
     all(vapply(mf, function(v) is.double(v) && is.null(dim(v)), logical(1)))
-  if (!plain) return(stats::model.matrix(tt, mf))
+  if (!plain) {
+    X <- stats::model.matrix(tt, mf)
+    if (!length(labs) && attr(tt, "intercept") == 0L) X <- X[, 0L, drop = FALSE]
+    return(X)
+  }
   X <- unlist(mf, use.names = FALSE)
   dim(X) <- c(nrow(mf), length(labs))
   dimnames(X) <- list(NULL, labs)
@@ -111,12 +215,28 @@ design_matrix <- function(tt, mf, has_factor) {
   X
 }
 
+# Columns of an i() term, or of a lag over several orders, are named as
+# fixest names them ("rel::-2", "l(y, 2)"), not prefixed with the term's label
+# as model.matrix would.
+operator_column_names <- function(cn, assign, labels) {
+  if (is.null(cn)) return(cn)
+  for (a in unique(assign[assign > 0L])) {
+    lab <- labels[a]
+    if (grepl("^[ilf]\\(", lab)) {
+      j <- assign == a & startsWith(cn, lab) & nchar(cn) > nchar(lab)
+      cn[j] <- substring(cn[j], nchar(lab) + 1L)
+    }
+  }
+  cn
+}
+
 # Every variable named in a formula must be a column of `data` or visible from
 # the formula's environment; an unknown one is the user's typo, named here.
-check_formula_vars <- function(fml, data, env) {
+check_formula_vars <- function(fml, data, env, parts = NULL) {
   vars <- unique(c(all.vars(fml$lhs), all.vars(fml$rhs),
                    if (!is.null(fml$endo)) all.vars(fml$endo),
-                   if (!is.null(fml$inst)) all.vars(fml$inst)))
+                   if (!is.null(fml$inst)) all.vars(fml$inst),
+                   unlist(lapply(parts, all.vars))))
   miss <- vars[!vars %in% names(data) &
                  !vapply(vars, exists, logical(1), envir = env, inherits = TRUE)]
   if (length(miss)) {
@@ -131,16 +251,37 @@ check_formula_vars <- function(fml, data, env) {
 }
 
 eval_in_data <- function(expr, data, env, arg) {
-  tryCatch(eval(expr, data, env), exportres_error = function(e) stop(e),
+  tryCatch(muffle_nan(eval(expr, data, env)), exportres_error = function(e) stop(e),
            error = function(e) exr_error(arg, "could not evaluate '", deparse1(expr), "': ",
                                          conditionMessage(e)))
 }
 
-# A fixed-effect term `a` or `a^b` as one vector whose distinct values are the groups.
+# Cluster terms from a one-sided formula (`~a + b`, `~a^b`) or column names.
+cluster_terms <- function(cluster, data) {
+  if (is.null(cluster)) return(character(0))
+  if (inherits(cluster, "formula")) {
+    if (length(cluster) != 2L) exr_error("cluster", "expected a one-sided formula such as `~city`.")
+    terms <- fe_terms(cluster[[2L]], "cluster")
+  } else if (is.character(cluster) && length(cluster) >= 1L && !anyNA(cluster)) {
+    terms <- cluster
+  } else {
+    exr_error("cluster", "expected a one-sided formula (`~city`) or column names.")
+  }
+  check_columns(data, unique(unlist(strsplit(terms, "^", fixed = TRUE))), "cluster")
+  terms
+}
+
+# A fixed-effect or cluster term `a` or `a^b` as one vector whose distinct
+# values are the groups.
 fe_column <- function(data, term) {
   cols <- strsplit(term, "^", fixed = TRUE)[[1L]]
   if (length(cols) == 1L) return(data[[cols]])
-  codes <- lapply(cols, function(v) codes_of(data[[v]]))
+  interact_codes(lapply(cols, function(v) codes_of(data[[v]])))
+}
+
+# One key per combination of several code vectors (NA where any is NA); its
+# distinct values are the cells of the interaction.
+interact_codes <- function(codes) {
   key <- codes[[1L]]
   for (k in codes[-1L]) key <- (key - 1) * max(k, na.rm = TRUE) + k
   key
@@ -198,4 +339,30 @@ drop_singletons <- function(fe_vals) {
     keep <- keep & !single
   }
   keep
+}
+
+# The one collinearity rule of the package.
+collinear_tol <- 1e-10
+
+#' Drop collinear columns in formula order
+#'
+#' A column is dropped when its squared norm orthogonal to the earlier kept
+#' columns is below `tol` times `scale` (its squared norm before any
+#' demeaning, so that a column absorbed by fixed effects is dropped), as fixest
+#' and lm decide. The same kernel decides inside fe_reg()'s least squares.
+#' @param X numeric matrix; weights optional; scale optional reference norms.
+#' @param what how to name the columns in the message; NULL for no message.
+#' @return list(X = kept columns, kept = logical, dropped = names)
+#' @keywords internal
+#' @noRd
+drop_collinear <- function(X, weights = NULL, scale = NULL, tol = collinear_tol,
+                           what = "regressor") {
+  kept <- .Call(C_collinear_keep, X, weights, if (is.null(scale)) NULL else as.double(scale),
+                as.double(tol))
+  dropped <- colnames(X)[!kept]
+  if (length(dropped) && !is.null(what)) {
+    message("exportres: dropped collinear ", what, "(s) (collinear with earlier terms or ",
+            "absorbed by the fixed effects): ", paste(dropped, collapse = ", "))
+  }
+  list(X = if (all(kept)) X else X[, kept, drop = FALSE], kept = kept, dropped = dropped)
 }

@@ -225,8 +225,8 @@ dea_groups <- function(by, n) {
               length(by), ".")
   }
   if (anyNA(by)) exr_error("by", "has missing values.")
-  g <- split(seq_len(n), by, drop = TRUE)
-  g[lengths(g) > 0L]
+  pidx <- panel_index(by, check = FALSE)
+  unname(split(pidx$order, rep.int(seq_len(pidx$n_groups), diff(pidx$start))))
 }
 
 #' @export

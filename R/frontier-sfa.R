@@ -85,54 +85,22 @@
 #' @export
 sfa <- function(formula, data, panel = NULL, dist = c("halfnormal", "truncnormal"),
                 model = c("cross", "bc92", "bc95"), eta = TRUE, z = NULL,
-                type = c("production", "cost"), start = NULL, control = list()) {
+                type = c("production", "cost"), vcov = c("hessian", "robust", "cluster"),
+                cluster = NULL, start = NULL, control = list()) {
   cl <- match.call()
   check_data_frame(data)
   if (!inherits(formula, "formula") || length(formula) != 3L) {
     exr_error("formula", "expected a two-sided formula such as log(y) ~ log(x1) + log(x2).")
   }
+  fml <- parse_fixest_formula(formula)
+  if (length(fml$fe) || !is.null(fml$endo)) {
+    exr_error("formula", "sfa() takes no `|` parts; give inefficiency variables in `z`.")
+  }
   model <- if (missing(model) && !is.null(z)) "bc95" else
     match_choice(model, c("cross", "bc92", "bc95"), "model")
-  vars <- all.vars(formula)
-  check_columns(data, vars, "formula")
-  mf <- sfa_model_frame(formula, data, "formula")
-  y <- mf$y
-  X <- mf$X
-  sfa_core(y = y, X = X, data = data, panel = panel, dist = dist, model = model,
-           eta = eta, z = z, type = type, start = start, control = control,
-           call = cl, formula = formula, depvar = deparse1(formula[[2L]]))
-}
-
-# Response and design matrix, full length (NA rows kept); an error for values
-# that are not finite after transformation (non-positive values under a log).
-sfa_model_frame <- function(formula, data, arg) {
-  mf <- suppressWarnings(stats::model.frame(formula, data, na.action = stats::na.pass))
-  for (nm in names(mf)) {
-    v <- mf[[nm]]
-    if (is.numeric(v) && any(is.nan(v) | is.infinite(v))) {
-      exr_error(arg, "'", nm, "' has non-finite values (non-positive values under a log?) in ",
-                sum(is.nan(v) | is.infinite(v)), " row(s).")
-    }
-  }
-  y <- stats::model.response(mf)
-  tt <- stats::terms(mf)
-  if (is.null(y) && attr(tt, "response") == 0L) y <- NULL
-  X <- stats::model.matrix(tt, mf)
-  if (nrow(X) != nrow(data)) exr_error(arg, "could not build the design matrix for every row.")
-  list(y = if (is.null(y)) NULL else as.numeric(y), X = X)
-}
-
-sfa_panel_cols <- function(data, panel) {
-  if (is.null(panel)) return(attr(data, "panel"))
-  if (inherits(panel, "exr_panel")) return(attr(panel, "panel"))
-  if (!is.character(panel) || length(panel) != 2L || anyNA(panel)) {
-    exr_error("panel", "expected c(id, time): two column names.")
-  }
-  check_columns(data, panel, "panel")
-  if (!is.numeric(data[[panel[2L]]])) {
-    exr_error("panel", "the time column '", panel[2L], "' must be numeric (e.g. the year).")
-  }
-  panel
+  sfa_core(fml = fml, data = data, panel = panel, dist = dist, model = model,
+           eta = eta, z = z, type = type, vcov = vcov, cluster = cluster, start = start,
+           control = control, call = cl, formula = formula, depvar = deparse1(formula[[2L]]))
 }
 
 sfa_control <- function(control) {
@@ -151,71 +119,62 @@ sfa_control <- function(control) {
   ctl
 }
 
-# The shared engine of sfa() and sfa_distance(): y (length nrow(data)) and X
-# (nrow(data) rows, with column names) may hold NA; rows with NA are dropped.
-sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, control,
+# The shared engine of sfa() and sfa_distance(): the design comes from
+# build_design() (rows with NA dropped, z as an extra part), groups from
+# panel_index(), OLS and the collinearity rule from the least-squares kernel.
+sfa_core <- function(fml, data, panel, dist, model, eta, z, type, vcov, cluster, start, control,
                      call, formula, depvar) {
   dist <- match_choice(dist, c("halfnormal", "truncnormal"), "dist")
   type <- match_choice(type, c("production", "cost"), "type")
+  vcov <- match_choice(vcov, c("hessian", "robust", "cluster"), "vcov")
   if (!is.logical(eta) || length(eta) != 1L || is.na(eta)) exr_error("eta", "expected TRUE or FALSE.")
   ctl <- sfa_control(control)
-  N <- nrow(data)
-  if (is.null(y)) exr_error("formula", "has no response.")
-  Z <- NULL
   if (model == "bc95") {
     if (is.null(z)) exr_error("z", "model = \"bc95\" needs the inefficiency variables, e.g. z = ~ z1 + z2.")
     if (!inherits(z, "formula") || length(z) != 2L) exr_error("z", "expected a one-sided formula such as ~ z1 + z2 - 1.")
     check_columns(data, all.vars(z), "z")
-    Z <- sfa_model_frame(z, data, "z")$X
-    if (ncol(Z) == 0L) exr_error("z", "has no variables.")
   } else if (!is.null(z)) {
     exr_error("z", "inefficiency variables need model = \"bc95\".")
   }
-  pcols <- sfa_panel_cols(data, panel)
+  if (vcov == "cluster" && is.null(cluster)) exr_error("cluster", "vcov = \"cluster\" needs `cluster`.")
+  if (vcov != "cluster" && !is.null(cluster)) vcov <- "cluster"
+  pcols <- panel_vars(data, panel)
   if (model == "bc92" && is.null(pcols)) {
     exr_error("panel", "model = \"bc92\" needs panel = c(id, time).")
   }
-  ok <- !is.na(y) & stats::complete.cases(X)
-  if (!is.null(Z)) ok <- ok & stats::complete.cases(Z)
-  if (!is.null(pcols)) ok <- ok & !is.na(data[[pcols[1L]]]) & !is.na(data[[pcols[2L]]])
-  n <- sum(ok)
-  n_dropped <- N - n
-  rows <- which(ok)
-  yv <- y[ok]
-  Xm <- X[ok, , drop = FALSE]
+  d <- build_design(fml, data, panel = pcols, cluster = cluster, singletons = "keep",
+                    parts = if (model == "bc95") list(z = z),
+                    extra = if (!is.null(pcols)) list(data[[pcols[1L]]], data[[pcols[2L]]]))
+  if (model == "bc95" && ncol(d$parts$z) == 0L) exr_error("z", "has no variables.")
+  N <- d$n_all
+  n <- length(d$y)
+  n_dropped <- d$n_na
+  rows <- which(d$keep)
+  yv <- d$y
   if (n < 2L || stats::var(yv) == 0) exr_error("formula", "the response has zero variance (or fewer than 2 rows).")
-  # collinear regressors: pivoted QR, drop with a message
-  qrx <- qr(Xm, tol = 1e-7)
-  if (qrx$rank < ncol(Xm)) {
-    drop <- colnames(Xm)[qrx$pivot[seq.int(qrx$rank + 1L, ncol(Xm))]]
-    message("exportres: sfa dropped collinear regressor(s): ", paste(drop, collapse = ", "))
-    Xm <- Xm[, setdiff(colnames(Xm), drop), drop = FALSE]
-    qrx <- qr(Xm, tol = 1e-7)
+  # OLS and collinear regressors by the package's least-squares kernel
+  ols <- .Call(C_ols_fit, d$X, yv, NULL, NULL, collinear_tol)
+  Xm <- d$X
+  if (!all(ols$kept)) {
+    message("exportres: dropped collinear regressor(s): ",
+            paste(colnames(Xm)[!ols$kept], collapse = ", "))
+    Xm <- Xm[, ols$kept, drop = FALSE]
   }
   k <- ncol(Xm)
-  Zm <- if (is.null(Z)) NULL else Z[ok, , drop = FALSE]
+  Zm <- d$parts$z
   if (!is.null(Zm)) {
-    qrz <- qr(Zm, tol = 1e-7)
-    if (qrz$rank < ncol(Zm)) {
+    dz <- drop_collinear(Zm, what = NULL)
+    if (length(dz$dropped)) {
       exr_error("z", "the inefficiency variables are collinear or constant: ",
-                paste(colnames(Zm)[qrz$pivot[seq.int(qrz$rank + 1L, ncol(Zm))]], collapse = ", "), ".")
-    }
-  }
-  # groups and the time offsets t - T
-  id <- tm <- NULL
-  if (!is.null(pcols)) {
-    id <- data[[pcols[1L]]][ok]
-    tm <- as.numeric(data[[pcols[2L]]][ok])
-    idn <- match(id, unique(id))
-    if (anyDuplicated(cbind(idn, tm))) {
-      exr_error("data", "duplicate (", pcols[1L], ", ", pcols[2L], ") pairs.")
+                paste(dz$dropped, collapse = ", "), ".")
     }
   }
   if (model == "bc92") {
-    ord <- order(idn, tm)
-    gstart <- c(0L, cumsum(rle(idn[ord])$lengths))
-    tt <- tm[ord] - max(tm)
-    ng <- length(gstart) - 1L
+    pidx <- panel_index(data[[pcols[1L]]][rows], data[[pcols[2L]]][rows], check = FALSE)
+    ord <- pidx$order
+    gstart <- pidx$start
+    tt <- pidx$time[ord] - max(pidx$time)
+    ng <- pidx$n_groups
     Zg <- if (dist == "truncnormal") matrix(1, ng, 1L, dimnames = list(NULL, "mu")) else matrix(0, ng, 0L)
   } else {
     ord <- seq_len(n)
@@ -254,8 +213,8 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
     st <- as.numeric(start)[match(inames, onames)]
   }
   # OLS and the skewness of its residuals
-  bols <- qr.coef(qrx, yv)
-  res <- as.numeric(yv - Xm %*% bols)
+  bols <- ols$coefficients[ols$kept]
+  res <- ols$residuals
   rss <- sum(res^2)
   s2ols <- rss / n
   ll_ols <- -0.5 * n * (log(2 * pi) + log(s2ols) + 1)
@@ -270,10 +229,10 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   res_c <- .Call(C_sfa_fit, as.double(ys), Xs, as.integer(gstart), as.double(tt), Zg,
                  as.integer(iflags), as.double(st),
                  as.double(c(s2ols, ctl$reltol, ctl$maxit, bols)))
-  theta <- res_c[[1L]]
-  ll <- res_c[[2L]]
-  info <- res_c[[6L]]
-  V <- res_c[[5L]]
+  theta <- res_c$theta
+  ll <- res_c$loglik
+  info <- res_c$info
+  V <- res_c$vcov
   # converged: BFGS met its tolerance, or the polished point is a maximum to
   # within 1e-6 in log-likelihood (Newton decrement; BFGS can crawl on ridges)
   converged <- is.finite(ll) && (info[1L] == 0 || (info[4L] == 1 && isTRUE(info[5L] < 1e-6)))
@@ -284,8 +243,7 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
     theta <- c(bols, rep(0, m), s2ols, 0, if (has_eta) 0)
     ll <- ll_ols
     V <- matrix(NA_real_, p, p)
-    XtXi <- chol2inv(qr.R(qrx))[order(qrx$pivot), order(qrx$pivot), drop = FALSE]
-    V[seq_len(k), seq_len(k)] <- s2ols * XtXi
+    V[seq_len(k), seq_len(k)] <- s2ols * ols$bread
     V[k + m + 1L, k + m + 1L] <- 2 * s2ols^2 / n
     converged <- TRUE
     if (!wrong_skew) {
@@ -304,8 +262,10 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   }
   names(theta) <- inames
   dimnames(V) <- list(inames, inames)
+  vc <- sfa_sandwich(vcov, V, theta, collapsed, list(ys, Xs, as.integer(gstart), as.double(tt), Zg,
+                                                       as.integer(iflags)),
+                     d$cluster, ord, gstart, ng, p)
   coefs <- theta[perm]
-  V <- V[perm, perm, drop = FALSE]
 
   # efficiencies, back in the rows of data
   eff_s <- .Call(C_sfa_efficiency, as.double(theta), as.double(ys), Xs, as.integer(gstart),
@@ -319,45 +279,56 @@ sfa_core <- function(y, X, data, panel, dist, model, eta, z, type, start, contro
   lr <- max(0, 2 * (ll - ll_ols))
   lr_p <- sfa_chibar_p(lr, q)
   lr_crit <- stats::uniroot(function(x) sfa_chibar_p(x, q) - 0.05, c(1e-8, 100), tol = 1e-10)$root
+  stats <- list(logLik = ll, sigma = sqrt(coefs[["sigmaSq"]]), gamma = coefs[["gamma"]],
+                lr_stat = lr, lr_p = lr_p)
+  if (model == "bc92") stats$n_groups <- ng
 
-  fit <- list(
-    coefficients = coefs,
-    vcov = V,
-    nobs = n,
-    n_dropped = n_dropped,
-    call = call,
-    formula = formula,
-    depvar = depvar,
-    fixef = character(0),
-    cluster = NULL,
-    vcov_type = "hessian",
-    df_t = Inf,
-    loglik = ll,
-    model = model,
-    dist = if (model == "bc95") "truncnormal" else dist,
-    type = type,
-    eta = has_eta,
-    panel = pcols,
-    n_groups = if (model == "bc92") ng else NA_integer_,
-    ols = list(coefficients = stats::setNames(bols, colnames(Xm)), sigmaSq = s2ols,
-               loglik = ll_ols, skewness = skew),
-    lr_test = list(statistic = lr, df = q, p.value = lr_p, crit_5 = lr_crit),
-    efficiency = eff,
-    stats = list(logLik = ll, sigma = sqrt(coefs[["sigmaSq"]]), gamma = coefs[["gamma"]],
-                 lr_stat = lr, lr_p = lr_p),
-    converged = converged,
-    collapsed = collapsed,
-    wrong_skew = wrong_skew,
-    iterations = info[2L],
-    n_eval = info[3L],
-    gradient = stats::setNames(res_c[[3L]], inames)[perm],
-    sfa_data = list(y = ys, X = Xs, gstart = as.integer(gstart), tt = tt, Z = Zg,
-                    iflags = as.integer(iflags), inames = inames, onames = onames,
-                    rows = rows[ord], N = N)
-  )
-  if (model == "bc92") fit$stats$n_groups <- ng
-  class(fit) <- c("exr_sfa", "exr_model")
-  fit
+  new_exr_model("sfa", coefs, vc$vcov[perm, perm, drop = FALSE], n, call, formula,
+                cluster = vc$cluster_names, vcov_type = vcov, df_t = Inf, stats = stats,
+                n_clusters = vc$n_clusters, hessian_vcov = V[perm, perm, drop = FALSE],
+                n_dropped = n_dropped, depvar = depvar, loglik = ll, df_loglik = p,
+                model = model, dist = if (model == "bc95") "truncnormal" else dist,
+                type = type, eta = has_eta, panel = pcols,
+                n_groups = if (model == "bc92") ng else NA_integer_,
+                ols = list(coefficients = stats::setNames(bols, colnames(Xm)), sigmaSq = s2ols,
+                           loglik = ll_ols, skewness = skew),
+                lr_test = list(statistic = lr, df = q, p.value = lr_p, crit_5 = lr_crit),
+                efficiency = eff, converged = converged, collapsed = collapsed,
+                wrong_skew = wrong_skew, iterations = info[2L], n_eval = info[3L],
+                gradient = stats::setNames(res_c$gradient, inames)[perm],
+                sfa_data = list(y = ys, X = Xs, gstart = as.integer(gstart), tt = tt, Z = Zg,
+                                iflags = as.integer(iflags), inames = inames, onames = onames,
+                                rows = rows[ord], N = N))
+}
+
+# Robust and clustered (sandwich) variances of the frontier through the
+# package's variance engine: bread = the inverse negative Hessian, scores =
+# the per-group gradient contributions (groups: observations, or units for
+# panel models), clusters given per row and required to contain whole units.
+sfa_sandwich <- function(vcov, V, theta, collapsed, cargs, cluster, ord, gstart, ng, p) {
+  if (vcov == "hessian") return(list(vcov = V, cluster_names = NULL, n_clusters = NULL))
+  if (collapsed || anyNA(V)) {
+    exr_warning("vcov", "no ", vcov, " variance without a negative definite Hessian; ",
+                "the variances are NA.")
+    V[] <- NA_real_
+    return(list(vcov = V, cluster_names = if (vcov == "cluster") names(cluster), n_clusters = NULL))
+  }
+  S <- do.call(.Call, c(list(C_sfa_scores, as.double(theta)), cargs))
+  colnames(S) <- colnames(V)
+  cl <- list()
+  if (vcov == "cluster") {
+    first <- gstart[-length(gstart)] + 1L
+    cl <- lapply(cluster, function(c) {
+      cs <- c[ord]
+      cg <- cs[first]
+      if (any(cs != rep(cg, diff(gstart)))) {
+        exr_error("cluster", "a unit of the panel lies in several clusters; clusters must contain whole units.")
+      }
+      codes_of(cg)
+    })
+  }
+  out <- vcov_engine(V, S, if (vcov == "cluster") "cluster" else "hc1", cl, n = ng, K = p)
+  out
 }
 
 # P(chi-bar-square > x) for q restrictions, one of them on the boundary:
@@ -379,8 +350,8 @@ sfa_eval_at <- function(fit, coefs) {
   bc <- jl <- rep(NA_real_, d$N)
   bc[d$rows] <- eff_s[, 1L]
   jl[d$rows] <- eff_s[, 2L]
-  list(bc = bc, jlms = jl, loglik = ll[[1L]],
-       gradient = stats::setNames(ll[[2L]], d$inames)[d$onames])
+  list(bc = bc, jlms = jl, loglik = ll$loglik,
+       gradient = stats::setNames(ll$gradient, d$inames)[d$onames])
 }
 
 #' Technical efficiencies of a stochastic frontier
@@ -483,7 +454,7 @@ sfa_distance <- function(outputs, inputs, data, form = c("cobb-douglas", "transl
   ly <- lapply(outputs[-1L], function(v) logcol(v, "outputs") - y1)
   names(ly) <- paste0("log(", outputs[-1L], "/", outputs[1L], ")")
   L <- c(lx, ly)
-  cols <- c(list(`(Intercept)` = rep(1, nrow(data))), L)
+  cols <- L
   if (form == "translog") {
     nm <- names(L)
     for (a in seq_along(L)) {
@@ -496,20 +467,28 @@ sfa_distance <- function(outputs, inputs, data, form = c("cobb-douglas", "transl
       }
     }
   }
-  X <- do.call(cbind, cols)
-  colnames(X) <- names(cols)
   args <- list(dist = "halfnormal", model = "cross", panel = NULL, eta = TRUE, z = NULL,
-               start = NULL, control = list())
+               vcov = "hessian", cluster = NULL, start = NULL, control = list())
   bad <- setdiff(names(dots), names(args))
   if (length(bad)) exr_error("...", "unknown argument(s) ", paste(bad, collapse = ", "), ".")
   if (!is.null(dots$z) && is.null(dots$model)) dots$model <- "bc95"
   args[names(dots)] <- dots
-  fml <- stats::as.formula(paste0("log(", outputs[1L], ") ~ ", paste(names(L), collapse = " + ")))
-  fit <- sfa_core(y = y1, X = X, data = data, panel = args$panel, dist = args$dist,
+  # the derived variables become columns, so the design goes through the
+  # package's one design builder like every other model
+  depvar <- paste0("log(", outputs[1L], ")")
+  dd <- data
+  dd[[depvar]] <- y1
+  for (nm in names(cols)) dd[[nm]] <- cols[[nm]]
+  bt <- function(x) paste0("`", x, "`")
+  fml <- stats::as.formula(paste(bt(depvar), "~", paste(bt(names(cols)), collapse = " + ")),
+                           env = baseenv())
+  fit <- sfa_core(fml = parse_fixest_formula(fml), data = dd, panel = args$panel,
+                  dist = args$dist,
                   model = match_choice(args$model, c("cross", "bc92", "bc95"), "model"),
-                  eta = args$eta, z = args$z, type = "production", start = args$start,
-                  control = args$control, call = cl, formula = fml,
-                  depvar = paste0("log(", outputs[1L], ")"))
+                  eta = args$eta, z = args$z, type = "production", vcov = args$vcov,
+                  cluster = args$cluster, start = args$start, control = args$control,
+                  call = cl, formula = stats::as.formula(paste0(depvar, " ~ ", paste(names(L), collapse = " + "))),
+                  depvar = depvar)
   fit$form <- form
   fit$outputs <- outputs
   fit$inputs <- inputs

@@ -75,14 +75,14 @@ entropy_index <- function(data, vars, by = NULL, base = NULL, negative = NULL) {
     if (is.na(b)) exr_error("base", "value ", format(base), " does not occur in column '", by, "'.")
   }
   r <- .Call(C_entropy_index_c, cols, grp, length(levs), neg, as.integer(b))
-  w <- r[[2L]]
+  w <- r$weights
   dimnames(w) <- list(levs, vars)
-  cn <- r[[3L]]
+  cn <- r$constant
   dimnames(cn) <- list(levs, vars)
   rows <- if (b > 0L) b else seq_along(levs)
-  warn_constant(cn[rows, , drop = FALSE], r[[4L]][rows], if (b > 0L) "base period" else if (is.null(by)) NULL else "group")
+  warn_constant(cn[rows, , drop = FALSE], r$n_valid[rows], if (b > 0L) "base period" else if (is.null(by)) NULL else "group")
   wt <- if (is.null(by) || b > 0L) w[if (b > 0L) b else 1L, ] else w
-  structure(r[[1L]], weights = wt)
+  structure(r$index, weights = wt)
 }
 
 #' Entropy weights
@@ -109,12 +109,12 @@ entropy_weights <- function(x, negative = NULL) {
   cols <- index_columns(x, vars, arg = "x")
   neg <- negative_flags(negative, vars)
   r <- .Call(C_entropy_index_c, cols, rep.int(1L, nrow(x)), 1L, neg, 0L)
-  cn <- r[[3L]]
+  cn <- r$constant
   dimnames(cn) <- list("all", vars)
-  warn_constant(cn, r[[4L]], NULL, arg = "x")
-  if (r[[4L]][1L] < 2) exr_error("x", "needs at least two complete rows.")
+  warn_constant(cn, r$n_valid, NULL, arg = "x")
+  if (r$n_valid[1L] < 2) exr_error("x", "needs at least two complete rows.")
   if (all(cn)) exr_error("x", "every indicator is constant; no weights can be formed.")
-  setNames(as.vector(r[[2L]]), vars)
+  setNames(as.vector(r$weights), vars)
 }
 
 #' Principal-component composite index
@@ -167,15 +167,15 @@ pca_index <- function(data, vars, min_eigen = 1, rescale = TRUE) {
               " constant over the complete rows; cannot be standardised.")
   }
   r <- .Call(C_pca_index_c, cols, as.double(min_eigen))
-  K <- r[[4L]]
-  score <- r[[1L]]
+  K <- r$n_components
+  score <- r$score
   if (isTRUE(rescale)) {
     rg <- range(score, na.rm = TRUE)
     score <- (score - rg[1L]) / (rg[2L] - rg[1L])
   }
-  vec <- r[[3L]][, seq_len(K), drop = FALSE]
+  vec <- r$vectors[, seq_len(K), drop = FALSE]
   dimnames(vec) <- list(vars, paste0("PC", seq_len(K)))
-  lam <- r[[2L]]
+  lam <- r$values
   structure(score, loadings = vec, eigenvalues = lam,
             shares = setNames(lam[seq_len(K)] / sum(lam[seq_len(K)]), colnames(vec)))
 }

@@ -120,9 +120,7 @@ tidy.exr_model <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
 #' @rdname tidy.exr_model
 #' @export
 glance.exr_model <- function(x, ...) {
-  s <- x$stats
-  s$nobs <- x$nobs
-  s <- s[c("nobs", setdiff(names(s), "nobs"))]
+  s <- model_stats(x)
   as.data.frame(lapply(s, function(v) if (length(v) == 1L) v else NA), check.names = FALSE)
 }
 
@@ -159,7 +157,10 @@ print.exr_model <- function(x, digits = 4, ...) {
               if (is.null(x$depvar)) "" else x$depvar))
   cat(sprintf("Observations: %s", format(x$nobs, big.mark = ",")))
   if (isTRUE(x$n_dropped > 0)) cat(sprintf(" (%s dropped for NA)", format(x$n_dropped, big.mark = ",")))
-  if (isTRUE(x$n_singletons > 0)) cat(sprintf(" (%s singletons dropped)", x$n_singletons))
+  if (isTRUE(x$n_singletons > 0)) {
+    cat(sprintf(" (%s singleton%s dropped)", format(x$n_singletons, big.mark = ","),
+                if (x$n_singletons > 1) "s" else ""))
+  }
   cat("\n")
   if (length(x$fixef)) {
     cat("Fixed effects: ", paste0(x$fixef, " (", x$fixef_sizes, ")", collapse = ", "), "\n", sep = "")
@@ -167,16 +168,25 @@ print.exr_model <- function(x, digits = 4, ...) {
   cat("Standard errors: ", vcov_label(x), "\n", sep = "")
   print_coef_table(coef_table(x), digits, z = !is.finite(model_df(x)))
   if (length(x$collinear)) cat("Dropped (collinear):", paste(x$collinear, collapse = ", "), "\n")
-  s <- x$stats
-  parts <- character(0)
-  lab <- c(r.squared = "R2", within.r.squared = "Within R2", adj.r.squared = "Adj. R2",
-           sigma = "RMSE", logLik = "Log-likelihood", f_stat = "F")
-  for (nm in names(lab)) {
-    if (!is.null(s[[nm]])) parts <- c(parts, sprintf("%s: %s", lab[[nm]], formatC(s[[nm]], digits = digits, format = "f")))
-  }
-  if (length(parts)) cat(paste(parts, collapse = "  "), "\n")
+  print_stats_line(x, digits)
   if (isFALSE(x$converged)) cat("Warning: the fixed-effect projections did not converge.\n")
   invisible(x)
+}
+
+# The statistics that apply to the model, one line, read through model_stats().
+print_stats_line <- function(x, digits = 4) {
+  s <- model_stats(x)
+  lab <- c(r.squared = "R2", within.r.squared = "Within R2", adj.r.squared = "Adj. R2",
+           sigma = "RMSE", logLik = "Log-likelihood")
+  parts <- character(0)
+  for (nm in names(lab)) {
+    v <- s[[nm]]
+    if (!is.null(v) && length(v) == 1L && !is.na(v)) {
+      parts <- c(parts, sprintf("%s: %s", lab[[nm]], formatC(v, digits = digits, format = "f")))
+    }
+  }
+  if (length(parts)) cat(paste(parts, collapse = "  "), "\n")
+  invisible(parts)
 }
 
 # The coefficient block every print method shows.

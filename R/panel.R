@@ -33,7 +33,7 @@ exr_panel <- function(data, id, time) {
   if (anyNA(data[[id]]) || anyNA(data[[time]])) {
     exr_error("data", "the panel identifiers '", id, "' and '", time, "' contain NA.")
   }
-  panel_keys(data[[id]], data[[time]], check = TRUE)
+  panel_index(data[[id]], data[[time]], check = TRUE)
   attr(data, "panel") <- c(id, time)
   if (!inherits(data, "exr_panel")) class(data) <- c("exr_panel", class(data))
   data
@@ -64,59 +64,123 @@ panel_vars <- function(data, panel, arg = "panel") {
   panel
 }
 
-# Unique numeric key per (id, time); optionally an error on duplicates.
-panel_keys <- function(id, time, check = FALSE) {
-  idc <- match(id, unique(id))
-  tt <- as.numeric(time)
-  rng <- range(tt, na.rm = TRUE)
-  span <- rng[2L] - rng[1L] + 1
-  key <- idc * (span + 1) + (tt - rng[1L])
-  if (check) {
-    dup <- anyDuplicated(key[!is.na(key)])
-    if (dup) {
-      exr_error("data", "duplicate (id, time) pair: (", format(id[dup]), ", ",
-                format(time[dup]), ") appears more than once.")
+#' The panel index shared by every panel computation
+#'
+#' One place for the rules: rows whose id (or time) is `NA` belong to no unit
+#' (their lags and leads are `NA`, they are never pooled into one unit); a
+#' duplicate (id, time) pair is an error. Without `time` it is a plain group
+#' index (DEA's `by`).
+#' @param id unit identifiers (any atomic vector).
+#' @param time numeric times, or NULL.
+#' @param check error on duplicate (id, time) pairs?
+#' @return list: `id` (integer codes 1..G aligned with the rows, NA for rows in
+#'   no unit), `time`, `valid` (rows in a unit), `order` (the valid rows sorted
+#'   by unit, then time), `start` (G + 1 offsets into `order`: unit g is
+#'   `order[(start[g] + 1):start[g + 1]]`), `n_groups`, `tmin`, `span`.
+#' @keywords internal
+#' @noRd
+panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
+  n <- length(id)
+  valid <- !is.na(id)
+  if (!is.null(time)) {
+    if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
+    time <- as.numeric(time)
+    valid <- valid & !is.na(time)
+  }
+  idc <- rep(NA_integer_, n)
+  idc[valid] <- codes_of(id[valid])
+  vrows <- which(valid)
+  ord <- if (is.null(time)) vrows[order(idc[vrows])] else vrows[order(idc[vrows], time[vrows])]
+  G <- if (length(vrows)) max(idc[vrows]) else 0L
+  start <- c(0L, cumsum(tabulate(idc[vrows], nbins = G)))
+  rng <- if (!is.null(time) && length(vrows)) range(time[vrows]) else c(0, 0)
+  pi <- list(id = idc, time = time, valid = valid, order = ord, start = as.integer(start),
+             n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)
+  if (check && !is.null(time) && length(ord) > 1L) {
+    so <- ord[-1L]
+    sp <- ord[-length(ord)]
+    dup <- which(idc[so] == idc[sp] & time[so] == time[sp])
+    if (length(dup)) {
+      r <- so[dup[1L]]
+      exr_error(arg, "duplicate (id, time) pair: (", format(id[r]), ", ", format(time[r]),
+                ") appears more than once.")
     }
   }
-  list(key = key, id = idc, time = tt, span = span, tmin = rng[1L])
+  pi
 }
 
-# Row of each observation's value k periods earlier (NA when that row is absent).
-panel_shift_index <- function(pk, k) {
-  target <- pk$id * (pk$span + 1) + (pk$time - k - pk$tmin)
-  ok <- (pk$time - k) >= pk$tmin & (pk$time - k) <= pk$tmin + pk$span - 1
-  idx <- rep(NA_integer_, length(target))
-  idx[ok] <- match(target[ok], pk$key)
+# Row of each observation's value k periods earlier within its unit (NA when
+# that row is absent, or the row belongs to no unit).
+panel_shift_index <- function(pi, k) {
+  key <- pi$id * (pi$span + 1) + (pi$time - pi$tmin)
+  tgt_t <- pi$time - k
+  ok <- pi$valid & tgt_t >= pi$tmin & tgt_t <= pi$tmin + pi$span - 1
+  idx <- rep(NA_integer_, length(key))
+  idx[ok] <- match(pi$id[ok] * (pi$span + 1) + (tgt_t[ok] - pi$tmin), key)
   idx
 }
 
-# An environment in which l(), f(), d() evaluate against the panel of `data`.
-# It is the enclosure of the formula's evaluation, so any column of `data`
-# is visible and user functions from the formula's environment still are.
-panel_env <- function(data, panel, parent) {
+# The environment in which formulas are evaluated: the panel operators l(),
+# f(), d() against the panel of `data`, and the factor-interaction operator
+# i(). It encloses the formula's own environment, so any column of `data` and
+# any user function or variable visible from the formula still are.
+formula_env <- function(pidx, parent, n) {
   env <- new.env(parent = parent)
-  # a declared panel is checked for duplicate (id, time) pairs whether or not
-  # the formula uses a panel operator
-  pk <- if (is.null(panel)) NULL else
-    panel_keys(data[[panel[1L]]], data[[panel[2L]]], check = TRUE)
-  get_pk <- function() {
-    if (is.null(pk)) {
-      exr_error("panel", "l(), f() and d() need a panel: give `panel = c(id, time)` or an exr_panel.")
-    }
-    pk
-  }
   lag_k <- function(x, k) {
     if (!is.numeric(k) || length(k) != 1L || is.na(k) || k != round(k)) {
       exr_error("formula", "the lag/lead order must be a whole number.")
     }
-    p <- get_pk()
-    if (length(x) != length(p$key)) {
+    if (is.null(pidx)) {
+      exr_error("panel", "l(), f() and d() need a panel: give `panel = c(id, time)` or an exr_panel.")
+    }
+    if (length(x) != length(pidx$id)) {
       exr_error("formula", "a panel operator was applied to something that is not a column.")
     }
-    x[panel_shift_index(p, k)]
+    x[panel_shift_index(pidx, k)]
   }
-  env$l <- function(x, k = 1) lag_k(x, k)
-  env$f <- function(x, k = 1) lag_k(x, -k)
+  # several orders at once, l(x, 1:2): one column each, named as fixest does
+  lags <- function(x, k, op, xname) {
+    if (length(k) == 1L) return(lag_k(x, if (op == "l") k else -k))
+    out <- vapply(k, function(kk) lag_k(x, if (op == "l") kk else -kk), numeric(length(x)))
+    colnames(out) <- paste0(op, "(", xname, ", ", k, ")")
+    out
+  }
+  env$l <- function(x, k = 1) lags(x, k, "l", deparse1(substitute(x)))
+  env$f <- function(x, k = 1) lags(x, k, "f", deparse1(substitute(x)))
   env$d <- function(x, k = 1) x - lag_k(x, k)
+  env$i <- function(var, var2 = NULL, ref = NULL, keep = NULL) {
+    i_dummies(var, var2, ref, keep, deparse1(substitute(var)),
+              if (missing(var2)) NULL else deparse1(substitute(var2)), n)
+  }
   env
+}
+
+# i(var, var2, ref, keep): one column per distinct value of `var` (except
+# `ref`; only `keep` if given), equal to 1 (or to var2) where var takes it,
+# named "var::value" (or "var::value:var2") as fixest names them. NA in var
+# gives an NA row (dropped).
+i_dummies <- function(var, var2, ref, keep, vname, v2name, n) {
+  if (is.factor(var)) var <- as.character(var)
+  if (!is.atomic(var) || length(var) != n) {
+    exr_error("formula", "i() needs a column of `data` as its first argument.")
+  }
+  lev <- sort(unique(var[!is.na(var)]))
+  if (isTRUE(ref)) ref <- lev[1L]
+  if (!is.null(ref)) {
+    bad <- !(ref %in% lev)
+    if (any(bad)) exr_error("formula", "i(", vname, "): reference value(s) ",
+                            paste(ref[bad], collapse = ", "), " not found.")
+    lev <- lev[!(lev %in% ref)]
+  }
+  if (!is.null(keep)) lev <- lev[lev %in% keep]
+  if (!length(lev)) exr_error("formula", "i(", vname, ") leaves no value to estimate.")
+  out <- outer(var, lev, "==") + 0
+  if (!is.null(var2)) {
+    if (!is.numeric(var2) || length(var2) != n) {
+      exr_error("formula", "i(", vname, ", ", v2name, "): the second variable must be numeric.")
+    }
+    out <- out * var2
+  }
+  colnames(out) <- paste0(vname, "::", lev, if (!is.null(v2name)) paste0(":", v2name))
+  out
 }

@@ -84,7 +84,7 @@ reg_table <- function(..., keep = NULL, labels = NULL, stats = c("nobs", "r.squa
   }
   for (s in stats) {
     vals <- vapply(models, function(m) {
-      v <- if (s == "nobs") m$nobs else m$stats[[s]]
+      v <- model_stats(m)[[s]]
       if (is.null(v) || length(v) != 1L || is.na(v)) return("")
       if (s %in% c("nobs", "n_groups", "n_instruments")) format(v, big.mark = ",") else fmt(v)
     }, "")

@@ -48,3 +48,34 @@ int exr_threads(int cores)
     return 1;
 #endif
 }
+
+/* A named list of n elements (allocated, not protected: the caller PROTECTs).
+ * Every list returned to R is named, and R reads it by name. */
+SEXP exr_named_list(int n, const char **names)
+{
+    SEXP out = PROTECT(allocVector(VECSXP, n));
+    SEXP nms = PROTECT(allocVector(STRSXP, n));
+    for (int j = 0; j < n; j++) SET_STRING_ELT(nms, j, mkChar(names[j]));
+    setAttrib(out, R_NamesSymbol, nms);
+    UNPROTECT(2);
+    return out;
+}
+
+/* Raise an `exportres_error` condition naming the argument `arg`, from C: the
+ * message is formatted here and handed to the package's R constructor
+ * (exr_error_from_c), so that C-side failures carry the same class as the R
+ * side's. Memory from R_alloc is reclaimed by the unwinding, as with error(). */
+void exr_raise(const char *arg, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    SEXP ns = PROTECT(R_FindNamespace(PROTECT(mkString("exportres"))));
+    SEXP fun = PROTECT(findFun(install("exr_error_from_c"), ns));
+    SEXP call = PROTECT(lang3(fun, PROTECT(mkString(arg)), PROTECT(mkString(msg))));
+    eval(call, ns);
+    UNPROTECT(6);
+    error("%s", msg); /* not reached: exr_error_from_c always signals */
+}

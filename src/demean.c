@@ -17,32 +17,17 @@
  * relative to (0.1 + |coefficient|), falls below `tol` (fixest's criterion).
  *
  * Columns are independent, so they are demeaned in parallel with OpenMP; all
- * scratch memory is allocated before the parallel region.
+ * scratch memory is allocated before the parallel region. Long runs are cut
+ * into rounds of sweeps with an interrupt check between them; a column resumes
+ * from its last iterate (the warm start that bootstrap and placebo draws also
+ * use to start a new column from a similar one).
  */
 #include "exportres.h"
-
-typedef struct {
-    R_xlen_t n;
-    int Q;
-    const int **g;         /* Q arrays of 0-based group codes, length n */
-    const int *G;          /* number of groups of each factor */
-    const double *w;       /* weights, or NULL for unit weights */
-    const double **sw_inv; /* Q arrays: 1 / (sum of weights in each group) */
-    R_xlen_t ncoef_rest;   /* sum of G[1..Q-1]: length of the iterated vector */
-} fe_layout;
-
-/* Scratch for one column. */
-typedef struct {
-    double *sy;    /* sum over q of G[q]: weighted sums of y per group, all factors */
-    double *a0;    /* coefficients of the first factor */
-    double *acc;   /* accumulator, max G */
-    double *x, *gx, *ggx; /* coefficients of factors 2..Q: iterate, F(iterate), F(F(iterate)) */
-} fe_work;
 
 /* One Gauss-Seidel sweep: from the coefficients `in` of factors 2..Q, compute
  * a0 (factor 1) and then new coefficients `out` of factors 2..Q, each given the
  * most recent values of the others. */
-static void fe_sweep(const fe_layout *L, fe_work *W, const double *in, double *out)
+static void fe_sweep(const exr_fe_layout *L, exr_fe_work *W, const double *in, double *out)
 {
     const R_xlen_t n = L->n;
     const int Q = L->Q;
@@ -106,10 +91,58 @@ static int fe_converged(const double *a, const double *b, R_xlen_t m, double tol
     return 1;
 }
 
-/* Demean one column y (length n) into r. Returns the number of sweeps, negative
- * if `maxit` was reached without convergence. */
-static int fe_demean_column(const fe_layout *L, fe_work *W, const double *y, double *r,
-                            double tol, int maxit)
+/* Doubles of scratch one column needs (exr_fe_work_init carves them). */
+size_t exr_fe_work_size(const exr_fe_layout *L)
+{
+    R_xlen_t m = L->ncoef_rest > 0 ? L->ncoef_rest : 1;
+    return (size_t) L->total_G + (size_t) L->G[0] + (size_t) L->maxG + 3 * (size_t) m;
+}
+
+void exr_fe_work_init(const exr_fe_layout *L, exr_fe_work *W, double *mem)
+{
+    R_xlen_t m = L->ncoef_rest > 0 ? L->ncoef_rest : 1;
+    W->sy = mem; mem += L->total_G;
+    W->a0 = mem; mem += L->G[0];
+    W->acc = mem; mem += L->maxG;
+    W->x = mem; mem += m;
+    W->gx = mem; mem += m;
+    W->ggx = mem;
+    memset(W->x, 0, (size_t) m * sizeof(double));
+}
+
+/* 1 / (sum of weights) of each group of every factor, into sw_inv[q] (G[q]
+ * doubles each, caller-supplied); L->g, G, w, n, Q must be set. Also sets
+ * total_G, maxG and ncoef_rest. */
+void exr_fe_layout_finish(exr_fe_layout *L, double **sw_inv)
+{
+    L->total_G = 0;
+    L->maxG = 1;
+    for (int q = 0; q < L->Q; q++) {
+        double *sw = sw_inv[q];
+        const int *gq = L->g[q];
+        memset(sw, 0, (size_t) L->G[q] * sizeof(double));
+        if (L->w) {
+            for (R_xlen_t i = 0; i < L->n; i++) sw[gq[i]] += L->w[i];
+        } else {
+            for (R_xlen_t i = 0; i < L->n; i++) sw[gq[i]] += 1.0;
+        }
+        for (int k = 0; k < L->G[q]; k++) sw[k] = sw[k] > 0 ? 1.0 / sw[k] : 0.0;
+        L->total_G += L->G[q];
+        if (L->G[q] > L->maxG) L->maxG = L->G[q];
+    }
+    L->sw_inv = (const double **) sw_inv;
+    L->ncoef_rest = L->total_G - L->G[0];
+}
+
+/*
+ * Kernel: demean one column y (length n) into r. With warm = 0 the iteration
+ * starts from zero coefficients; with warm = 1 from the coefficients left in W
+ * by the previous call (a resumed run, or a similar column). Returns the number
+ * of sweeps, negative if `maxit` was reached without convergence; W keeps the
+ * last iterate, so a call with warm = 1 resumes. Pure: no R API.
+ */
+int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, double *r,
+                      double tol, int maxit, int warm)
 {
     const R_xlen_t n = L->n;
     const int Q = L->Q;
@@ -140,7 +173,7 @@ static int fe_demean_column(const fe_layout *L, fe_work *W, const double *y, dou
         for (int k = 0; k < L->G[0]; k++) W->a0[k] = W->sy[k] * swi[k];
         iter = 1;
     } else {
-        memset(x, 0, (size_t) m * sizeof(double));
+        if (!warm) memset(x, 0, (size_t) m * sizeof(double));
         fe_sweep(L, W, x, gx);
         iter = 1;
         if (!fe_converged(x, gx, m, tol)) {
@@ -200,7 +233,91 @@ static int fe_demean_column(const fe_layout *L, fe_work *W, const double *y, dou
         }
         r[i] = y[i] - s;
     }
+    /* keep the final iterate where a warm start looks for it (the swaps above
+     * permuted only the local pointers; W's three buffers stay distinct) */
+    if (Q > 1 && gx != W->x) memcpy(W->x, gx, (size_t) m * sizeof(double));
     return ok ? iter : -iter;
+}
+
+/* Main-thread helper: the layout of the fixed-effect codes `fe` (an R list of
+ * Q >= 1 integer vectors of length n, codes 1..G_q) with optional weights w.
+ * Allocates with R_alloc and raises R errors on bad codes. */
+void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n)
+{
+    if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) error("'fe' must be a non-empty list");
+    const int Q = (int) XLENGTH(fe);
+    L->n = n;
+    L->Q = Q;
+    L->w = w;
+    const int **g = (const int **) R_alloc(Q, sizeof(int *));
+    int *G = (int *) R_alloc(Q, sizeof(int));
+    double **sw_inv = (double **) R_alloc(Q, sizeof(double *));
+    for (int q = 0; q < Q; q++) {
+        const int *codes = exr_int_arg(VECTOR_ELT(fe, q), n, "fe[[q]]");
+        int Gq = 0;
+        for (R_xlen_t i = 0; i < n; i++) {
+            if (codes[i] == NA_INTEGER || codes[i] < 1) error("'fe' codes must be positive integers");
+            if (codes[i] > Gq) Gq = codes[i];
+        }
+        /* 0-based copy so the inner loops index directly */
+        int *g0 = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
+        for (R_xlen_t i = 0; i < n; i++) g0[i] = codes[i] - 1;
+        g[q] = g0;
+        G[q] = Gq > 0 ? Gq : 1;
+        sw_inv[q] = (double *) R_alloc(G[q], sizeof(double));
+    }
+    L->g = g;
+    L->G = G;
+    exr_fe_layout_finish(L, sw_inv);
+}
+
+/* Main-thread helper: demean ncol columns src[j] -> dst[j] in parallel, in
+ * rounds of at most `chunk` sweeps per column with an interrupt check between
+ * rounds (outside the parallel region); a column that has not converged
+ * resumes from its last iterate (warm start). iters[j] receives the total
+ * number of sweeps, negative when maxit was reached. */
+void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
+                    double tol, int maxit, int nth, int *iters)
+{
+    size_t ws = exr_fe_work_size(L);
+    exr_fe_work *work = (exr_fe_work *) R_alloc(ncol > 0 ? ncol : 1, sizeof(exr_fe_work));
+    int *done = (int *) R_alloc(ncol > 0 ? ncol : 1, sizeof(int));
+    for (int j = 0; j < ncol; j++) {
+        exr_fe_work_init(L, &work[j], (double *) R_alloc(ws, sizeof(double)));
+        iters[j] = 0;
+        done[j] = 0;
+    }
+    /* about 1e8 row visits per round: small problems finish in one round */
+    double visits = (double) L->n * L->Q;
+    int chunk = visits > 0 ? (int) fmin(1e8 / visits, 1e6) : maxit;
+    if (chunk < 20) chunk = 20;
+    for (;;) {
+        int left = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic) reduction(+:left)
+#endif
+        for (int j = 0; j < ncol; j++) {
+            if (done[j]) continue;
+            int budget = maxit - iters[j];
+            if (budget > chunk) budget = chunk;
+            int it = exr_demean_column(L, &work[j], src[j], dst[j], tol, budget, iters[j] > 0);
+            if (it > 0) {
+                iters[j] += it;
+                done[j] = 1;
+            } else {
+                iters[j] += -it;
+                if (iters[j] >= maxit) {
+                    done[j] = 1;
+                    iters[j] = -iters[j];
+                } else {
+                    left++;
+                }
+            }
+        }
+        if (!left) break;
+        R_CheckUserInterrupt();
+    }
+    (void) nth;
 }
 
 /*
@@ -217,7 +334,6 @@ static int fe_demean_column(const fe_layout *L, fe_work *W, const double *y, dou
 SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SEXP cores_)
 {
     if (!isReal(X) || !isMatrix(X)) error("'X' must be a double matrix");
-    if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) error("'fe' must be a non-empty list");
     const double tol = exr_scalar_real(tol_, "tol");
     const int maxit = exr_scalar_int(maxit_, "maxit");
     const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
@@ -226,102 +342,41 @@ SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SE
 
     const R_xlen_t n = (R_xlen_t) nrows(X);
     const int p = ncols(X);
-    const int Q = (int) XLENGTH(fe);
     const double *yy = exr_real_arg(y, n, "y");
+    const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
+    exr_fe_layout L;
+    fe_layout_setup(&L, fe, w, n);
 
-    fe_layout L;
-    L.n = n;
-    L.Q = Q;
-    L.w = NULL;
-    if (!isNull(weights)) L.w = exr_real_arg(weights, n, "weights");
-    const int **g = (const int **) R_alloc(Q, sizeof(int *));
-    int *G = (int *) R_alloc(Q, sizeof(int));
-    const double **sw_inv = (const double **) R_alloc(Q, sizeof(double *));
-    R_xlen_t total_G = 0;
-    int maxG = 1;
-    for (int q = 0; q < Q; q++) {
-        SEXP f = VECTOR_ELT(fe, q);
-        const int *codes = exr_int_arg(f, n, "fe[[q]]");
-        int Gq = 0;
-        for (R_xlen_t i = 0; i < n; i++) {
-            if (codes[i] == NA_INTEGER || codes[i] < 1) error("'fe' codes must be positive integers");
-            if (codes[i] > Gq) Gq = codes[i];
-        }
-        /* 0-based copy so the inner loops index directly */
-        int *g0 = (int *) R_alloc(n, sizeof(int));
-        for (R_xlen_t i = 0; i < n; i++) g0[i] = codes[i] - 1;
-        double *sw = (double *) R_alloc(Gq, sizeof(double));
-        memset(sw, 0, (size_t) Gq * sizeof(double));
-        if (L.w) {
-            for (R_xlen_t i = 0; i < n; i++) sw[g0[i]] += L.w[i];
-        } else {
-            for (R_xlen_t i = 0; i < n; i++) sw[g0[i]] += 1.0;
-        }
-        for (int k = 0; k < Gq; k++) sw[k] = sw[k] > 0 ? 1.0 / sw[k] : 0.0;
-        g[q] = g0;
-        G[q] = Gq;
-        sw_inv[q] = sw;
-        total_G += Gq;
-        if (Gq > maxG) maxG = Gq;
-    }
-    L.g = g;
-    L.G = G;
-    L.sw_inv = sw_inv;
-    L.ncoef_rest = total_G - G[0];
-
-    /* per-column scratch (column 0 is y), allocated before any parallel region */
-    const int ncol = p + 1;
-    fe_work *work = (fe_work *) R_alloc(ncol, sizeof(fe_work));
-    for (int j = 0; j < ncol; j++) {
-        work[j].sy = (double *) R_alloc(total_G, sizeof(double));
-        work[j].a0 = (double *) R_alloc(G[0], sizeof(double));
-        work[j].acc = (double *) R_alloc(maxG, sizeof(double));
-        R_xlen_t m = L.ncoef_rest > 0 ? L.ncoef_rest : 1;
-        work[j].x = (double *) R_alloc(m, sizeof(double));
-        work[j].gx = (double *) R_alloc(m, sizeof(double));
-        work[j].ggx = (double *) R_alloc(m, sizeof(double));
-    }
-
+    const char *nm[4] = {"y", "X", "iterations", "scale"};
     int nprot = 0;
-    SEXP out = PROTECT(allocVector(VECSXP, 4)); nprot++;
-    SEXP ry = PROTECT(allocVector(REALSXP, n)); nprot++;
-    SEXP R = PROTECT(allocMatrix(REALSXP, (int) n, p)); nprot++;
-    SEXP iters = PROTECT(allocVector(INTSXP, ncol)); nprot++;
-    SEXP scale = PROTECT(allocVector(REALSXP, p)); nprot++;
+    SEXP out = PROTECT(exr_named_list(4, nm)); nprot++;
+    SEXP ry = allocVector(REALSXP, n); SET_VECTOR_ELT(out, 0, ry);
+    SEXP R = allocMatrix(REALSXP, (int) n, p); SET_VECTOR_ELT(out, 1, R);
+    SEXP iters = allocVector(INTSXP, p + 1); SET_VECTOR_ELT(out, 2, iters);
+    SEXP scale = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 3, scale);
     const double *x = REAL(X);
-    double *r = REAL(R), *sc = REAL(scale), *dy = REAL(ry);
-    int *it = INTEGER(iters);
-    const double *w = L.w;
+    double *r = REAL(R), *sc = REAL(scale);
 
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic)
-#endif
-    for (int j = 0; j < ncol; j++) {
-        const double *src = j == 0 ? yy : x + (R_xlen_t) (j - 1) * n;
-        double *dst = j == 0 ? dy : r + (R_xlen_t) (j - 1) * n;
-        it[j] = fe_demean_column(&L, &work[j], src, dst, tol, maxit);
-        if (j > 0) {
-            double ss = 0.0;
-            if (w) {
-                for (R_xlen_t i = 0; i < n; i++) ss += w[i] * src[i] * src[i];
-            } else {
-                for (R_xlen_t i = 0; i < n; i++) ss += src[i] * src[i];
-            }
-            sc[j - 1] = ss;
-        }
+    const int ncol = p + 1;
+    const double **src = (const double **) R_alloc(ncol, sizeof(double *));
+    double **dst = (double **) R_alloc(ncol, sizeof(double *));
+    src[0] = yy;
+    dst[0] = REAL(ry);
+    for (int j = 1; j < ncol; j++) {
+        src[j] = x + (R_xlen_t) (j - 1) * n;
+        dst[j] = r + (R_xlen_t) (j - 1) * n;
     }
-    (void) nth;
-
-    SET_VECTOR_ELT(out, 0, ry);
-    SET_VECTOR_ELT(out, 1, R);
-    SET_VECTOR_ELT(out, 2, iters);
-    SET_VECTOR_ELT(out, 3, scale);
-    SEXP nms = PROTECT(allocVector(STRSXP, 4)); nprot++;
-    SET_STRING_ELT(nms, 0, mkChar("y"));
-    SET_STRING_ELT(nms, 1, mkChar("X"));
-    SET_STRING_ELT(nms, 2, mkChar("iterations"));
-    SET_STRING_ELT(nms, 3, mkChar("scale"));
-    setAttrib(out, R_NamesSymbol, nms);
+    fe_demean_many(&L, ncol, src, dst, tol, maxit, nth, INTEGER(iters));
+    for (int j = 0; j < p; j++) {
+        const double *xj = src[j + 1];
+        double ss = 0.0;
+        if (w) {
+            for (R_xlen_t i = 0; i < n; i++) ss += w[i] * xj[i] * xj[i];
+        } else {
+            for (R_xlen_t i = 0; i < n; i++) ss += xj[i] * xj[i];
+        }
+        sc[j] = ss;
+    }
     UNPROTECT(nprot);
     return out;
 }

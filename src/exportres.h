@@ -25,21 +25,101 @@
 #endif
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
 /* ---- checks.c: argument checks for .Call entry points -------------------
  * They raise an R error (never crash) when an entry point is called with the
- * wrong types or lengths, whoever calls it. */
+ * wrong types or lengths, whoever calls it. exr_raise() signals an
+ * `exportres_error` naming an argument, like the R side's exr_error(). */
 const double *exr_real_arg(SEXP x, R_xlen_t len, const char *what);
 const int *exr_int_arg(SEXP x, R_xlen_t len, const char *what);
 double exr_scalar_real(SEXP x, const char *what);
 int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
+SEXP exr_named_list(int n, const char **names);
+void NORET exr_raise(const char *arg, const char *fmt, ...);
 
-/* ---- fixed effects: demean.c, linalg.c ------------------------------------ */
+/* ==== Public kernels ========================================================
+ * Pure functions on raw pointers: caller-supplied workspace, an info code or a
+ * value returned, no R API (no R_alloc, error(), Rprintf, RNG), so they can run
+ * inside OpenMP regions (bootstrap, placebo, matching). Estimators call these;
+ * none keeps a private copy. */
+
+/* ---- least squares: linalg.c ---------------------------------------------- */
+#define EXR_LS_ILLCOND 1          /* exr_ls_chol declined: use exr_ls_qr */
+void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
+                   double *XtX, double *Xty);
+int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,
+                      int *cols, double *work /* p*p */);
+int exr_ls_chol(const double *XtX, const double *Xty, int p, const int *cols, int k,
+                double *b, double *V, double *work /* k*k+5k */, int *iwork /* k */);
+size_t exr_ls_qr_work_size(int n, int k);
+int exr_ls_qr(const double *x, const double *y, const double *w, int n, const int *cols,
+              int k, double *b, double *V, double *work, int *iwork /* k */);
+void exr_ls_residuals(const double *x, const double *y, int n, const int *cols, int k,
+                      const double *b, double *e);
+const char *exr_ls_routine(int code);
+
+/* ---- fixed effects: demean.c ----------------------------------------------- */
+typedef struct {
+    R_xlen_t n;
+    int Q;
+    const int **g;          /* Q arrays of 0-based group codes, length n */
+    const int *G;           /* number of groups of each factor */
+    const double *w;        /* weights, or NULL for unit weights */
+    const double **sw_inv;  /* Q arrays: 1 / (sum of weights in each group) */
+    R_xlen_t total_G;       /* sum of G */
+    R_xlen_t ncoef_rest;    /* sum of G[1..Q-1]: length of the iterated vector */
+    int maxG;
+} exr_fe_layout;
+
+typedef struct {            /* one column's scratch; x keeps the last iterate */
+    double *sy, *a0, *acc, *x, *gx, *ggx;
+} exr_fe_work;
+
+void exr_fe_layout_finish(exr_fe_layout *L, double **sw_inv);
+size_t exr_fe_work_size(const exr_fe_layout *L);
+void exr_fe_work_init(const exr_fe_layout *L, exr_fe_work *W, double *mem);
+int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, double *r,
+                      double tol, int maxit, int warm);
+
+/* ---- variances: vcov.c ----------------------------------------------------- */
+void exr_cluster_meat(const double *x, const double *u, R_xlen_t n, int k, const int *cl,
+                      int G, double *S /* G*k */, double *M /* k*k */);
+
+/* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
+#define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
+/* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
+ * below, the asymptotic series of the Mills ratio (its terms are still
+ * shrinking at the 8th for |x| >= 26, error below 1e-16 relative). */
+static inline double exr_lphi(double x)
+{
+    if (x > -26.0) return log(0.5 * erfc(-x * M_SQRT1_2));
+    double z = 1.0 / (x * x), s = 1.0, t = 1.0;
+    for (int j = 1; j <= 8; j++) {
+        t *= -(2.0 * j - 1.0) * z;
+        s += t;
+    }
+    return -0.5 * x * x - log(-x) - EXR_LN_SQRT_2PI + log(s);
+}
+/* The inverse Mills ratio phi(x) / Phi(x), given lp = log Phi(x). */
+static inline double exr_mills(double x, double lp)
+{
+    return exp(-0.5 * x * x - EXR_LN_SQRT_2PI - lp);
+}
+
+/* ==== Entry points and main-thread helpers, by source file =================== */
+
+/* ---- fixed effects and least squares: demean.c, linalg.c, vcov.c ----------- */
+void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n);
+void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
+                    double tol, int maxit, int nth, int *iters);
 SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
+SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
@@ -50,6 +130,7 @@ SEXP pca_index_c(SEXP cols, SEXP min_eigen);
 SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl);
 SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
+SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 /* A linear program  min c'x  s.t.  A x (sense) b,  x >= 0, whose structural

@@ -11,6 +11,7 @@ static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
     CALLDEF(fe_demean, 7),
     CALLDEF(ols_fit, 5),
+    CALLDEF(collinear_keep, 4),
     CALLDEF(score_meat, 3),
     /* measures */
     CALLDEF(entropy_index_c, 5),
@@ -19,6 +20,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_loglik, 7),
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
+    CALLDEF(sfa_scores, 7),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),
     CALLDEF(dea_envelopment, 11),

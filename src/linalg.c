@@ -1,73 +1,56 @@
 /*
  * Least squares on a (demeaned) design, with collinear columns detected and dropped
- * in formula order, and the sandwich "meat" for robust and clustered variances.
+ * in formula order: the kernels every regression-type estimator shares (fe_reg,
+ * the stages of 2SLS, Heckman's second step, bootstrap and placebo draws).
  *
  * Which columns to drop is decided in formula order, as fixest and lm do (a later
  * column that is a combination of earlier ones is the one dropped): an in-order
  * Cholesky of X'WX whose pivot d_k, the squared norm of column k orthogonal to the
- * earlier kept columns, is compared with tol times the squared norm of the column
- * before demeaning. A column absorbed by the fixed effects has d_k ~ 0 relative to
- * its raw norm and is dropped.
+ * earlier kept columns, is compared with tol times a reference squared norm of the
+ * column (its norm before demeaning, so that a column absorbed by the fixed
+ * effects, with d_k ~ 0 relative to its raw norm, is dropped).
  *
  * The kept system is solved from the column-equilibrated normal equations by
  * Cholesky when their reciprocal condition number is at least 1e-8 (one pass over
  * the data, as fixest does); otherwise by column-pivoted Householder QR of
  * W^(1/2) X (LAPACK dgeqp3), which keeps its accuracy on ill-conditioned designs.
+ *
+ * Kernels (exr_*) take caller-supplied workspace, return an info code and never
+ * call the R API, so they can run inside OpenMP regions. Info codes: 0 success;
+ * EXR_LS_ILLCOND (Cholesky declined: use QR); a negative value -(1000 * r + info)
+ * for LAPACK routine r failing with `info` (see exr_ls_routine()).
  */
 #include "exportres.h"
 
-static void lapack_check(int info, const char *routine)
+static const char *ls_routines[] = {"", "dpotrf", "dpotrs", "dpotri", "dgeqp3", "dormqr",
+                                    "dtrtrs", "dtrtri", "dpocon"};
+
+const char *exr_ls_routine(int code)
 {
-    if (info != 0) error("error code %d from LAPACK routine '%s'", info, routine);
+    int r = (-code) / 1000;
+    return (r > 0 && r < 9) ? ls_routines[r] : "unknown";
 }
 
-/* Pivoted QR of the n x p matrix A (overwritten): returns jpvt (1-based) and tau. */
-static void qr_pivoted(double *A, int n, int p, int *jpvt, double *tau)
-{
-    int info = 0, lwork = -1;
-    double wq = 0.0;
-    for (int j = 0; j < p; j++) jpvt[j] = 0;
-    F77_CALL(dgeqp3)(&n, &p, A, &n, jpvt, tau, &wq, &lwork, &info);
-    lapack_check(info, "dgeqp3");
-    lwork = (int) wq;
-    if (lwork < 1) lwork = 1;
-    double *work = (double *) R_alloc(lwork, sizeof(double));
-    F77_CALL(dgeqp3)(&n, &p, A, &n, jpvt, tau, work, &lwork, &info);
-    lapack_check(info, "dgeqp3");
-}
+#define LS_FAIL(r, info) (-(1000 * (r) + ((info) < 0 ? -(info) : (info))))
 
-/* Copy sqrt(w) * X[, cols] into A (n x k). */
-static void weighted_copy(const double *X, const double *sw, R_xlen_t n, const int *cols, int k,
-                          double *A)
+/* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL. */
+void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
+                   double *XtX, double *Xty)
 {
-    for (int j = 0; j < k; j++) {
-        const double *xj = X + (R_xlen_t) cols[j] * n;
-        double *aj = A + (R_xlen_t) j * n;
-        if (sw) {
-            for (R_xlen_t i = 0; i < n; i++) aj[i] = sw[i] * xj[i];
-        } else {
-            memcpy(aj, xj, (size_t) n * sizeof(double));
-        }
-    }
-}
-
-/* X'WX (upper and lower filled, p x p) and X'Wy in one pass over the rows. */
-static void cross_products(const double *x, const double *y, const double *w, int n, int p,
-                           double *XtX, double *Xty)
-{
+    if (p == 0) return;
     if (!w) {
         const double one = 1.0, zero = 0.0;
         int inc = 1;
         F77_CALL(dsyrk)("U", "T", &p, &n, &one, x, &n, &zero, XtX, &p FCONE FCONE);
-        F77_CALL(dgemv)("T", &n, &p, &one, x, &n, y, &inc, &zero, Xty, &inc FCONE);
+        if (y) F77_CALL(dgemv)("T", &n, &p, &one, x, &n, y, &inc, &zero, Xty, &inc FCONE);
     } else {
-        memset(XtX, 0, (size_t) p * p * sizeof(double));
-        memset(Xty, 0, (size_t) p * sizeof(double));
         for (int c = 0; c < p; c++) {
             const double *xc = x + (R_xlen_t) c * n;
-            double s = 0.0;
-            for (int i = 0; i < n; i++) s += w[i] * xc[i] * y[i];
-            Xty[c] = s;
+            if (y) {
+                double s = 0.0;
+                for (int i = 0; i < n; i++) s += w[i] * xc[i] * y[i];
+                Xty[c] = s;
+            }
             for (int a = 0; a <= c; a++) {
                 const double *xa = x + (R_xlen_t) a * n;
                 double t = 0.0;
@@ -81,12 +64,14 @@ static void cross_products(const double *x, const double *y, const double *w, in
 }
 
 /* In formula order, keep column j when its squared norm orthogonal to the kept
- * earlier columns exceeds tol times ref[j]. Fills kp (0/1) and cols (kept
- * indices); returns their number. */
-static int keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kp, int *cols)
+ * earlier columns exceeds tol times ref[j] (ref NULL: the diagonal of XtX).
+ * Fills kept (0/1, p) and cols (kept indices); returns their number.
+ * work: p * p doubles. */
+int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,
+                      int *cols, double *work)
 {
-    double *Lf = (double *) R_alloc((size_t) p * p + 1, sizeof(double));
-    memset(Lf, 0, ((size_t) p * p + 1) * sizeof(double));
+    double *Lf = work;
+    memset(Lf, 0, (size_t) p * p * sizeof(double));
     int k = 0;
     for (int j = 0; j < p; j++) {
         double d = XtX[j + (R_xlen_t) j * p];
@@ -94,9 +79,10 @@ static int keep_in_order(const double *XtX, int p, const double *ref, double tol
             double v = Lf[j + (R_xlen_t) l * p];
             d -= v * v;
         }
-        double rj = ref[j] > 0 ? ref[j] : 0.0;
+        double rj = ref ? ref[j] : XtX[j + (R_xlen_t) j * p];
+        if (!(rj > 0)) rj = 0.0;
         if (!(d > tol * rj) || !(d > 0) || !R_FINITE(d)) {
-            kp[j] = 0;
+            kept[j] = 0;
             continue;
         }
         double dj = sqrt(d);
@@ -106,112 +92,147 @@ static int keep_in_order(const double *XtX, int p, const double *ref, double tol
             Lf[i + (R_xlen_t) k * p] = s / dj;
         }
         Lf[j + (R_xlen_t) k * p] = dj;
-        kp[j] = 1;
+        kept[j] = 1;
         cols[k++] = j;
     }
     return k;
 }
 
-/* Normal equations on the column-equilibrated kept cross-product, by Cholesky.
- * Returns 0 when the scaled system is too ill-conditioned for them (reciprocal
- * condition number below 1e-8: the normal equations would then lose more than
- * about 8 digits), so that the caller falls back to QR. */
-static int solve_cholesky(const double *XtX, const double *Xty, int p, const int *cols, int k,
-                          double *b_kept, double *V)
+/* Least squares on the kept columns from the normal equations, by Cholesky of
+ * the column-equilibrated cross-product. Returns EXR_LS_ILLCOND when the scaled
+ * system's reciprocal condition number is below 1e-8 (the normal equations
+ * would lose more than about 8 digits) or it is not positive definite.
+ * XtX is p x p, Xty length p (may be NULL: then only V), cols the k kept
+ * columns; b (k) and V = (X'WX)^{-1} (k x k) are written.
+ * work: k * k + 5 * k doubles; iwork: k ints. */
+int exr_ls_chol(const double *XtX, const double *Xty, int p, const int *cols, int k,
+                double *b, double *V, double *work, int *iwork)
 {
-    double *C = (double *) R_alloc((size_t) k * k, sizeof(double));
-    double *dsc = (double *) R_alloc(k, sizeof(double));
+    if (k == 0) return 0;
+    double *C = work, *dsc = work + (size_t) k * k, *cw = dsc + k;
     for (int a = 0; a < k; a++) dsc[a] = 1.0 / sqrt(XtX[cols[a] + (R_xlen_t) cols[a] * p]);
-    for (int c = 0; c < k; c++)
-        for (int a = 0; a < k; a++)
-            C[a + (R_xlen_t) c * k] = XtX[cols[a] + (R_xlen_t) cols[c] * p] * dsc[a] * dsc[c];
-    int info = 0;
-    F77_CALL(dpotrf)("U", &k, C, &k, &info FCONE);
-    if (info != 0) return 0;
-    double rcond = 0.0, anorm = 1.0; /* the equilibrated matrix has unit diagonal; 1-norm <= k */
+    double anorm = 0.0;
     for (int c = 0; c < k; c++) {
         double s = 0.0;
-        for (int a = 0; a < k; a++) s += fabs(XtX[cols[a] + (R_xlen_t) cols[c] * p] * dsc[a] * dsc[c]);
+        for (int a = 0; a < k; a++) {
+            double v = XtX[cols[a] + (R_xlen_t) cols[c] * p] * dsc[a] * dsc[c];
+            C[a + (R_xlen_t) c * k] = v;
+            s += fabs(v);
+        }
         if (s > anorm) anorm = s;
     }
-    double *work = (double *) R_alloc(3 * (size_t) k, sizeof(double));
-    int *iwork = (int *) R_alloc(k, sizeof(int));
-    F77_CALL(dpocon)("U", &k, C, &k, &anorm, &rcond, work, iwork, &info FCONE);
-    if (info != 0 || !(rcond >= 1e-8)) return 0;
-    int one = 1;
-    for (int a = 0; a < k; a++) b_kept[a] = Xty[cols[a]] * dsc[a];
-    F77_CALL(dpotrs)("U", &k, &one, C, &k, b_kept, &k, &info FCONE);
-    lapack_check(info, "dpotrs");
-    for (int a = 0; a < k; a++) b_kept[a] *= dsc[a];
+    int info = 0;
+    F77_CALL(dpotrf)("U", &k, C, &k, &info FCONE);
+    if (info > 0) return EXR_LS_ILLCOND;
+    if (info < 0) return LS_FAIL(1, info);
+    double rcond = 0.0;
+    F77_CALL(dpocon)("U", &k, C, &k, &anorm, &rcond, cw, iwork, &info FCONE);
+    if (info != 0) return LS_FAIL(8, info);
+    if (!(rcond >= 1e-8)) return EXR_LS_ILLCOND;
+    if (Xty && b) {
+        int one = 1;
+        for (int a = 0; a < k; a++) b[a] = Xty[cols[a]] * dsc[a];
+        F77_CALL(dpotrs)("U", &k, &one, C, &k, b, &k, &info FCONE);
+        if (info != 0) return LS_FAIL(2, info);
+        for (int a = 0; a < k; a++) b[a] *= dsc[a];
+    }
     F77_CALL(dpotri)("U", &k, C, &k, &info FCONE);
-    lapack_check(info, "dpotri");
+    if (info != 0) return LS_FAIL(3, info);
     for (int c = 0; c < k; c++)
         for (int a = 0; a <= c; a++) {
             double v = C[a + (R_xlen_t) c * k] * dsc[a] * dsc[c];
             V[a + (R_xlen_t) c * k] = v;
             V[c + (R_xlen_t) a * k] = v;
         }
-    return 1;
+    return 0;
 }
 
-/* Least squares by column-pivoted QR of W^(1/2) X[, cols], for designs too
- * ill-conditioned for the normal equations. */
-static void solve_qr(const double *x, const double *yy, const double *w, int n, const int *cols,
-                     int k, double *b_kept, double *V)
+/* Doubles of workspace exr_ls_qr needs for an n x k problem (a LAPACK
+ * workspace query: pure, no R API). */
+size_t exr_ls_qr_work_size(int n, int k)
 {
-    double *sw = NULL;
-    if (w) {
-        sw = (double *) R_alloc(n, sizeof(double));
-        for (int i = 0; i < n; i++) sw[i] = sqrt(w[i]);
-    }
-    double *A = (double *) R_alloc((size_t) n * k, sizeof(double));
-    double *tau = (double *) R_alloc(k, sizeof(double));
-    int *jpvt = (int *) R_alloc(k, sizeof(int));
-    weighted_copy(x, sw, n, cols, k, A);
-    qr_pivoted(A, n, k, jpvt, tau);
-    double *qy = (double *) R_alloc(n, sizeof(double));
-    for (int i = 0; i < n; i++) qy[i] = sw ? sw[i] * yy[i] : yy[i];
+    if (k == 0) return 1;
     int info = 0, lwork = -1, one = 1;
-    double wq = 0.0;
-    F77_CALL(dormqr)("L", "T", &n, &one, &k, A, &n, tau, qy, &n, &wq, &lwork, &info FCONE FCONE);
-    lapack_check(info, "dormqr");
-    lwork = (int) wq;
-    if (lwork < 1) lwork = 1;
-    double *work = (double *) R_alloc(lwork, sizeof(double));
-    F77_CALL(dormqr)("L", "T", &n, &one, &k, A, &n, tau, qy, &n, work, &lwork, &info FCONE FCONE);
-    lapack_check(info, "dormqr");
+    double q1 = 0.0, q2 = 0.0, dummy = 0.0;
+    int ip = 0;
+    F77_CALL(dgeqp3)(&n, &k, &dummy, &n, &ip, &dummy, &q1, &lwork, &info);
+    F77_CALL(dormqr)("L", "T", &n, &one, &k, &dummy, &n, &dummy, &dummy, &n, &q2, &lwork,
+                     &info FCONE FCONE);
+    size_t lw = (size_t) (q1 > q2 ? q1 : q2);
+    if (lw < (size_t) k) lw = (size_t) k;
+    return (size_t) n * k + 2 * (size_t) n + (size_t) k * k + (size_t) k + lw;
+}
+
+/* Least squares by column-pivoted QR of W^(1/2) X[, cols] (n x k): b (k) and
+ * V = (X'WX)^{-1} (k x k). work: exr_ls_qr_work_size(n, k) doubles; iwork: k. */
+int exr_ls_qr(const double *x, const double *yy, const double *w, int n, const int *cols,
+              int k, double *b, double *V, double *work, int *iwork)
+{
+    if (k == 0) return 0;
+    double *A = work, *qy = A + (size_t) n * k, *sw = qy + n, *Ri = sw + n,
+           *tau = Ri + (size_t) k * k, *lw = tau + k;
+    int lwork = (int) (exr_ls_qr_work_size(n, k) - ((size_t) n * k + 2 * (size_t) n +
+                                                    (size_t) k * k + (size_t) k));
+    int *jpvt = iwork;
+    for (int i = 0; i < n; i++) sw[i] = w ? sqrt(w[i]) : 1.0;
+    for (int j = 0; j < k; j++) {
+        const double *xj = x + (R_xlen_t) cols[j] * n;
+        double *aj = A + (R_xlen_t) j * n;
+        for (int i = 0; i < n; i++) aj[i] = sw[i] * xj[i];
+    }
+    int info = 0, one = 1;
+    for (int j = 0; j < k; j++) jpvt[j] = 0;
+    F77_CALL(dgeqp3)(&n, &k, A, &n, jpvt, tau, lw, &lwork, &info);
+    if (info != 0) return LS_FAIL(4, info);
+    for (int i = 0; i < n; i++) qy[i] = yy ? sw[i] * yy[i] : 0.0;
+    F77_CALL(dormqr)("L", "T", &n, &one, &k, A, &n, tau, qy, &n, lw, &lwork, &info FCONE FCONE);
+    if (info != 0) return LS_FAIL(5, info);
     F77_CALL(dtrtrs)("U", "N", "N", &k, &one, A, &n, qy, &n, &info FCONE FCONE FCONE);
-    lapack_check(info, "dtrtrs");
-    for (int j = 0; j < k; j++) b_kept[jpvt[j] - 1] = qy[j];
+    if (info != 0) return LS_FAIL(6, info);
+    for (int j = 0; j < k; j++) b[jpvt[j] - 1] = qy[j];
     /* (X'WX)^{-1} = P R^{-1} R^{-T} P' */
-    double *Ri = (double *) R_alloc((size_t) k * k, sizeof(double));
     memset(Ri, 0, (size_t) k * k * sizeof(double));
     for (int c = 0; c < k; c++)
         for (int r = 0; r <= c; r++) Ri[r + (R_xlen_t) c * k] = A[r + (R_xlen_t) c * n];
     F77_CALL(dtrtri)("U", "N", &k, Ri, &k, &info FCONE FCONE);
-    lapack_check(info, "dtrtri");
+    if (info != 0) return LS_FAIL(7, info);
     for (int a = 0; a < k; a++) {
         for (int c = a; c < k; c++) {
             double s = 0.0;
-            int lo = a > c ? a : c;
-            for (int l = lo; l < k; l++) s += Ri[a + (R_xlen_t) l * k] * Ri[c + (R_xlen_t) l * k];
+            for (int l = c; l < k; l++) s += Ri[a + (R_xlen_t) l * k] * Ri[c + (R_xlen_t) l * k];
             int ia = jpvt[a] - 1, ic = jpvt[c] - 1;
             V[ia + (R_xlen_t) ic * k] = s;
             V[ic + (R_xlen_t) ia * k] = s;
         }
     }
+    return 0;
+}
+
+/* Residuals e = y - X[, cols] b (unweighted). */
+void exr_ls_residuals(const double *x, const double *y, int n, const int *cols, int k,
+                      const double *b, double *e)
+{
+    memcpy(e, y, (size_t) n * sizeof(double));
+    for (int j = 0; j < k; j++) {
+        const double *xj = x + (R_xlen_t) cols[j] * n;
+        const double bj = b[j];
+        for (int i = 0; i < n; i++) e[i] -= bj * xj[i];
+    }
+}
+
+static void ls_check(int info)
+{
+    if (info < 0) error("error code %d from LAPACK routine '%s'", (-info) % 1000,
+                        exr_ls_routine(info));
 }
 
 /*
  * .Call entry: ols_fit(X, y, weights, scale, tol)
  *   X       n x p (demeaned) design; y (demeaned) response, length n
  *   weights positive weights (length n) or NULL
- *   scale   length p: squared norms of the columns before demeaning (a column
- *           absorbed by fixed effects keeps ~0 of it), or NULL to use X's own
+ *   scale   length p: reference squared norms of the columns (before demeaning),
+ *           or NULL to use X's own
  *   tol     relative tolerance of the collinearity test (e.g. 1e-10)
- * Collinear columns are found in formula order on X'WX; the kept system is solved
- * by Cholesky of the equilibrated normal equations when well conditioned (fast,
- * and what fixest does), else by pivoted QR of W^(1/2) X (accurate).
  * Returns list(coefficients (p, NA where dropped), kept (logical p),
  *              bread = (X'WX)^{-1} over the kept columns (k x k),
  *              residuals = y - X b (length n, unweighted), rank, method).
@@ -228,16 +249,17 @@ SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol_)
     if (n < 1) error("no observations");
     if (w) {
         for (int i = 0; i < n; i++)
-            if (!(w[i] > 0)) error("weights must be positive");
+            if (!(w[i] > 0) || !R_FINITE(w[i])) error("weights must be positive and finite");
     }
 
     int nprot = 0;
-    SEXP coef = PROTECT(allocVector(REALSXP, p)); nprot++;
-    SEXP kept = PROTECT(allocVector(LGLSXP, p)); nprot++;
-    SEXP resid = PROTECT(allocVector(REALSXP, n)); nprot++;
+    const char *nm[6] = {"coefficients", "kept", "bread", "residuals", "rank", "method"};
+    SEXP out = PROTECT(exr_named_list(6, nm)); nprot++;
+    SEXP coef = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 0, coef);
+    SEXP kept = allocVector(LGLSXP, p); SET_VECTOR_ELT(out, 1, kept);
+    SEXP resid = allocVector(REALSXP, n); SET_VECTOR_ELT(out, 3, resid);
     double *b = REAL(coef);
     int *kp = LOGICAL(kept);
-    double *e = REAL(resid);
     for (int j = 0; j < p; j++) b[j] = NA_REAL;
 
     int *cols = (int *) R_alloc(p > 0 ? p : 1, sizeof(int));
@@ -245,94 +267,55 @@ SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol_)
     double *XtX = (double *) R_alloc((size_t) p * p + 1, sizeof(double));
     double *Xty = (double *) R_alloc(p + 1, sizeof(double));
     if (p > 0) {
-        cross_products(x, yy, w, n, p, XtX, Xty);
-        double *ref = (double *) R_alloc(p, sizeof(double));
-        for (int j = 0; j < p; j++) ref[j] = sc ? sc[j] : XtX[j + (R_xlen_t) j * p];
-        k = keep_in_order(XtX, p, ref, tol, kp, cols);
+        exr_crossprod(x, yy, w, n, p, XtX, Xty);
+        double *lw = (double *) R_alloc((size_t) p * p, sizeof(double));
+        k = exr_keep_in_order(XtX, p, sc, tol, kp, cols, lw);
     }
     if (k > 0 && n < k) error("fewer observations than regressors");
 
-    SEXP bread = PROTECT(allocMatrix(REALSXP, k, k)); nprot++;
+    SEXP bread = allocMatrix(REALSXP, k, k);
+    SET_VECTOR_ELT(out, 2, bread);
     double *V = REAL(bread);
+    double *bk = (double *) R_alloc(k + 1, sizeof(double));
     if (k > 0) {
-        double *bk = (double *) R_alloc(k, sizeof(double));
-        if (!solve_cholesky(XtX, Xty, p, cols, k, bk, V)) {
+        double *wk = (double *) R_alloc((size_t) k * k + 5 * (size_t) k, sizeof(double));
+        int *iw = (int *) R_alloc(k, sizeof(int));
+        int info = exr_ls_chol(XtX, Xty, p, cols, k, bk, V, wk, iw);
+        if (info == EXR_LS_ILLCOND) {
             used_qr = 1;
-            solve_qr(x, yy, w, n, cols, k, bk, V);
+            double *wq = (double *) R_alloc(exr_ls_qr_work_size(n, k), sizeof(double));
+            info = exr_ls_qr(x, yy, w, n, cols, k, bk, V, wq, iw);
         }
+        ls_check(info);
         for (int a = 0; a < k; a++) b[cols[a]] = bk[a];
     }
-
-    /* residuals on the original scale */
-    memcpy(e, yy, (size_t) n * sizeof(double));
-    for (int j = 0; j < k; j++) {
-        const double *xj = x + (R_xlen_t) cols[j] * n;
-        const double bj = b[cols[j]];
-        for (int i = 0; i < n; i++) e[i] -= bj * xj[i];
-    }
-
-    SEXP out = PROTECT(allocVector(VECSXP, 6)); nprot++;
-    SET_VECTOR_ELT(out, 0, coef);
-    SET_VECTOR_ELT(out, 1, kept);
-    SET_VECTOR_ELT(out, 2, bread);
-    SET_VECTOR_ELT(out, 3, resid);
+    exr_ls_residuals(x, yy, n, cols, k, bk, REAL(resid));
     SET_VECTOR_ELT(out, 4, ScalarInteger(k));
     SET_VECTOR_ELT(out, 5, mkString(used_qr ? "qr" : "cholesky"));
-    SEXP nms = PROTECT(allocVector(STRSXP, 6)); nprot++;
-    const char *nm[6] = {"coefficients", "kept", "bread", "residuals", "rank", "method"};
-    for (int j = 0; j < 6; j++) SET_STRING_ELT(nms, j, mkChar(nm[j]));
-    setAttrib(out, R_NamesSymbol, nms);
     UNPROTECT(nprot);
     return out;
 }
 
 /*
- * .Call entry: score_meat(X, u, cluster)
- *   X n x k design (demeaned, kept columns); u length n: w_i * e_i
- *   cluster integer codes 1..G (length n), or NULL for one cluster per observation
- * Returns the k x k matrix sum_g s_g s_g', s_g = sum_{i in g} x_i u_i.
+ * .Call entry: collinear_keep(X, weights, scale, tol)
+ * The formula-order collinearity rule on its own: which columns of X (n x p)
+ * to keep. Returns a logical vector of length p.
  */
-SEXP score_meat(SEXP X, SEXP u_, SEXP cluster)
+SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol_)
 {
     if (!isReal(X) || !isMatrix(X)) error("'X' must be a double matrix");
-    const int n = nrows(X), k = ncols(X);
-    const double *x = REAL(X);
-    const double *u = exr_real_arg(u_, n, "u");
-    int G = n;
-    const int *cl = NULL;
-    if (!isNull(cluster)) {
-        cl = exr_int_arg(cluster, n, "cluster");
-        G = 0;
-        for (int i = 0; i < n; i++) {
-            if (cl[i] == NA_INTEGER || cl[i] < 1) error("'cluster' codes must be positive integers");
-            if (cl[i] > G) G = cl[i];
-        }
+    const int n = nrows(X), p = ncols(X);
+    const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
+    const double *sc = isNull(scale) ? NULL : exr_real_arg(scale, p, "scale");
+    const double tol = exr_scalar_real(tol_, "tol");
+    SEXP kept = PROTECT(allocVector(LGLSXP, p));
+    if (p > 0) {
+        double *XtX = (double *) R_alloc((size_t) p * p, sizeof(double));
+        double *lw = (double *) R_alloc((size_t) p * p, sizeof(double));
+        int *cols = (int *) R_alloc(p, sizeof(int));
+        exr_crossprod(REAL(X), NULL, w, n, p, XtX, NULL);
+        exr_keep_in_order(XtX, p, sc, tol, LOGICAL(kept), cols, lw);
     }
-    int nprot = 0;
-    SEXP M = PROTECT(allocMatrix(REALSXP, k, k)); nprot++;
-    double *m = REAL(M);
-    memset(m, 0, (size_t) k * k * sizeof(double));
-    if (k == 0 || G == 0) { UNPROTECT(nprot); return M; }
-
-    double *S = (double *) R_alloc((size_t) G * k, sizeof(double));
-    if (cl) {
-        memset(S, 0, (size_t) G * k * sizeof(double));
-        for (int j = 0; j < k; j++) {
-            const double *xj = x + (R_xlen_t) j * n;
-            double *sj = S + (R_xlen_t) j * G;
-            for (int i = 0; i < n; i++) sj[cl[i] - 1] += xj[i] * u[i];
-        }
-    } else {
-        for (int j = 0; j < k; j++) {
-            const double *xj = x + (R_xlen_t) j * n;
-            double *sj = S + (R_xlen_t) j * G;
-            for (int i = 0; i < n; i++) sj[i] = xj[i] * u[i];
-        }
-    }
-    const double one = 1.0, zero = 0.0;
-    F77_CALL(dsyrk)("U", "T", &k, &G, &one, S, &G, &zero, m, &k FCONE FCONE);
-    for (int a = 0; a < k; a++)
-        for (int c = 0; c < a; c++) m[a + (R_xlen_t) c * k] = m[c + (R_xlen_t) a * k];
-    UNPROTECT(nprot);
-    return M;
+    UNPROTECT(1);
+    return kept;
 }

@@ -151,7 +151,8 @@ SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP bas
     entropy_kernel(x, n, p, g, G, neg, b - 1, REAL(lo), REAL(hi), REAL(w),
                    LOGICAL(cn), REAL(nv), REAL(idx));
 
-    SEXP out = PROTECT(allocVector(VECSXP, 6)); nprot++;
+    const char *nm[6] = {"index", "weights", "constant", "n_valid", "lo", "hi"};
+    SEXP out = PROTECT(exr_named_list(6, nm)); nprot++;
     SET_VECTOR_ELT(out, 0, idx);
     SET_VECTOR_ELT(out, 1, w);
     SET_VECTOR_ELT(out, 2, cn);
@@ -272,7 +273,8 @@ SEXP pca_index_c(SEXP cols, SEXP min_eigen)
     SEXP scl = PROTECT(allocVector(REALSXP, p)); nprot++;
     memcpy(REAL(ctr), center, p * sizeof(double));
     memcpy(REAL(scl), scale, p * sizeof(double));
-    SEXP out = PROTECT(allocVector(VECSXP, 6)); nprot++;
+    const char *nm[6] = {"score", "values", "vectors", "n_components", "center", "scale"};
+    SEXP out = PROTECT(exr_named_list(6, nm)); nprot++;
     SET_VECTOR_ELT(out, 0, score);
     SET_VECTOR_ELT(out, 1, val);
     SET_VECTOR_ELT(out, 2, vec);

@@ -48,25 +48,14 @@ typedef struct {
 
 static int sfa_npar(const sfa_ctx *c) { return c->k + c->m + 2 + c->has_eta; }
 
-/* log Phi(x) and the Mills ratio phi(x)/Phi(x), stable in both tails. */
-static inline double lphi(double x)
-{
-    /* erfc is accurate to a few ulp in relative terms down to x = -26; beyond
-     * that R's pnorm (log scale) avoids underflow */
-    if (x > -26.0) return log(0.5 * erfc(-x * M_SQRT1_2));
-    return pnorm(x, 0.0, 1.0, 1, 1);
-}
-static inline double mills(double x, double lp)
-{
-    return exp(-0.5 * x * x - 0.5 * SFA_LN2PI - lp);
-}
-
 /*
  * sfa_loglik_kernel: log-likelihood (and gradient when grad != NULL) at
  * theta = (b, delta, sigmaSq, gamma, eta). Returns -Inf outside the parameter
- * space. Uses the context's scratch e, h, r.
+ * space. Uses the context's scratch e, h, r. With scores != NULL (G x p,
+ * column-major, grad required) it also writes each group's contribution to the
+ * gradient: the scores of the sandwich variances.
  */
-static double sfa_loglik_kernel(sfa_ctx *c, const double *theta, double *grad)
+static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad, double *scores)
 {
     const int n = c->n, k = c->k, m = c->m, G = c->G;
     const double *b = theta, *delta = theta + k;
@@ -111,30 +100,48 @@ static double sfa_loglik_kernel(sfa_ctx *c, const double *theta, double *grad)
         for (int j = 0; j < m; j++) mu += c->Z[g + (R_xlen_t) j * G] * delta[j];
         if (mu != last_mu) {   /* constant mu: Phi(mu / su) once */
             double m0 = mu / sqU;
-            lp_m0 = lphi(m0);
-            lam_m0 = mills(m0, lp_m0);
+            lp_m0 = exr_lphi(m0);
+            lam_m0 = exr_mills(m0, lp_m0);
             last_mu = mu;
         }
         const double D = V + U * A, w = sqrt(U * V * D);
-        const double zs = (mu * V - U * B) / w, lp_zs = lphi(zs);
+        const double zs = (mu * V - U * B) / w, lp_zs = exr_lphi(zs);
         ll += -0.5 * T * SFA_LN2PI - 0.5 * (T - 1.0) * log(V) - 0.5 * log(D) - lp_m0
               + lp_zs + 0.5 * zs * zs - 0.5 * C / V - 0.5 * mu * mu / U;
         if (!grad) continue;
-        const double gs = mills(zs, lp_zs) + zs;          /* d l / d z* */
+        const double gs = exr_mills(zs, lp_zs) + zs;          /* d l / d z* */
         const double lB = -gs * U / w, lC = -0.5 / V;
         const double lmu = gs * V / w - lam_m0 / sqU - mu / U;
         const double dzU = -B / w - zs * (D + U * A) / (2.0 * U * D);
         const double dzV = mu / w - zs * (D + V) / (2.0 * V * D);
-        gU += -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU) + mu * mu / (2.0 * U * U);
-        gV += -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+        const double gUg = -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU)
+                           + mu * mu / (2.0 * U * U);
+        const double gVg = -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+        double getag = 0.0;
+        gU += gUg;
+        gV += gVg;
         if (c->has_eta) {
             const double lA = -U / (2.0 * D) * (1.0 + gs * zs);
-            geta += -2.0 * lA * SA - lB * SB;
+            getag = -2.0 * lA * SA - lB * SB;
+            geta += getag;
             for (int i = i0; i < i1; i++) r[i] = -S * (lB * h[i] + 2.0 * lC * e[i]);
         } else {
             for (int i = i0; i < i1; i++) r[i] = -S * (lB + 2.0 * lC * e[i]);
         }
         for (int j = 0; j < m; j++) gdel[j] += lmu * c->Z[g + (R_xlen_t) j * G];
+        if (scores) {
+            for (int j = 0; j < k; j++) {
+                const double *xj = c->X + (R_xlen_t) j * n;
+                double s = 0.0;
+                for (int i = i0; i < i1; i++) s += xj[i] * r[i];
+                scores[g + (R_xlen_t) j * G] = s;
+            }
+            for (int j = 0; j < m; j++)
+                scores[g + (R_xlen_t) (k + j) * G] = lmu * c->Z[g + (R_xlen_t) j * G];
+            scores[g + (R_xlen_t) (k + m) * G] = gam * gUg + (1.0 - gam) * gVg;
+            scores[g + (R_xlen_t) (k + m + 1) * G] = s2 * (gUg - gVg);
+            if (c->has_eta) scores[g + (R_xlen_t) (k + m + 2) * G] = getag;
+        }
     }
     if (grad) {
         if (k > 0) {
@@ -147,6 +154,11 @@ static double sfa_loglik_kernel(sfa_ctx *c, const double *theta, double *grad)
         if (c->has_eta) grad[k + m + 2] = geta;
     }
     return ll;
+}
+
+static double sfa_loglik_kernel(sfa_ctx *c, const double *theta, double *grad)
+{
+    return sfa_loglik_kernel_s(c, theta, grad, NULL);
 }
 
 /* ---- the quasi-Newton objective on par = (b, delta, log s2, logit gam, eta) */
@@ -316,13 +328,33 @@ SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP i
     sfa_setup(&c, y, X, gstart, tt, Z, iflags);
     int p = sfa_npar(&c);
     const double *th = exr_real_arg(theta, p, "theta");
-    SEXP grad = PROTECT(allocVector(REALSXP, p));
-    double ll = sfa_loglik_kernel(&c, th, REAL(grad));
-    SEXP out = PROTECT(allocVector(VECSXP, 2));
-    SET_VECTOR_ELT(out, 0, ScalarReal(ll));
+    const char *nm[2] = {"loglik", "gradient"};
+    SEXP out = PROTECT(exr_named_list(2, nm));
+    SEXP grad = allocVector(REALSXP, p);
     SET_VECTOR_ELT(out, 1, grad);
-    UNPROTECT(2);
+    double ll = sfa_loglik_kernel(&c, th, REAL(grad));
+    SET_VECTOR_ELT(out, 0, ScalarReal(ll));
+    UNPROTECT(1);
     return out;
+}
+
+/*
+ * .Call entry: the per-group scores at theta, a G x p matrix whose column sums
+ * are the gradient (groups: units for BC92, observations otherwise): the
+ * estimating functions of the robust and clustered variances.
+ */
+SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
+{
+    sfa_ctx c;
+    sfa_setup(&c, y, X, gstart, tt, Z, iflags);
+    int p = sfa_npar(&c);
+    const double *th = exr_real_arg(theta, p, "theta");
+    SEXP S = PROTECT(allocMatrix(REALSXP, c.G, p));
+    double *grad = (double *) R_alloc(p, sizeof(double));
+    double ll = sfa_loglik_kernel_s(&c, th, grad, REAL(S));
+    if (!R_FINITE(ll)) exr_raise("theta", "the log-likelihood is not finite at these parameters");
+    UNPROTECT(1);
+    return S;
 }
 
 /* one BFGS run from theta (updated in place); returns the log-likelihood */
@@ -489,7 +521,8 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
     REAL(info)[4] = newton_dec;
     SEXP grid = PROTECT(allocVector(REALSXP, 2));
     REAL(grid)[0] = gridgam; REAL(grid)[1] = gridll;
-    SEXP out = PROTECT(allocVector(VECSXP, 7));
+    const char *nm[7] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid"};
+    SEXP out = PROTECT(exr_named_list(7, nm));
     SET_VECTOR_ELT(out, 0, thS);
     SET_VECTOR_ELT(out, 1, ScalarReal(bestll));
     SET_VECTOR_ELT(out, 2, gr);
@@ -543,9 +576,9 @@ SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SE
         for (int j = 0; j < m; j++) mu += c.Z[g + (R_xlen_t) j * G] * th[k + j];
         const double D = V + U * A;
         const double mus = (mu * V - U * B) / D, ss = sqrt(U * V / D), zs = mus / ss;
-        const double lpz = lphi(zs), eu = mus + ss * mills(zs, lpz);
+        const double lpz = exr_lphi(zs), eu = mus + ss * exr_mills(zs, lpz);
         for (int i = i0; i < i1; i++) {
-            bc[i] = exp(lphi(zs - h[i] * ss) - lpz - h[i] * mus + 0.5 * h[i] * h[i] * ss * ss);
+            bc[i] = exp(exr_lphi(zs - h[i] * ss) - lpz - h[i] * mus + 0.5 * h[i] * h[i] * ss * ss);
             jl[i] = exp(-h[i] * eu);
         }
     }

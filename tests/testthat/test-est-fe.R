@@ -82,7 +82,7 @@ test_that("matches fixest on its trade data (4 fixed effects), all variance type
   f <- log(Euros) ~ log(dist_km) | Origin + Destination + Product + Year
   fixest_compare(f, trade, list(vcov = "iid"), "iid")
   fixest_compare(f, trade, list(vcov = "hc1"), "hetero")
-  fixest_compare(f, trade, list(), ~Origin)
+  fixest_compare(f, trade, list(vcov = "cluster"), ~Origin)
   fixest_compare(f, trade, list(cluster = ~Product), ~Product)
   fixest_compare(f, trade, list(cluster = ~Origin + Destination), ~Origin + Destination)
   fixest_compare(f, trade, list(cluster = c("Product", "Year")), ~Product + Year)
@@ -95,20 +95,20 @@ test_that("matches fixest on plm's Grunfeld and EmplUK panels", {
   skip_if_no_reference("plm")
   data("Grunfeld", package = "plm", envir = environment())
   f <- inv ~ value + capital | firm + year
-  fixest_compare(f, Grunfeld, list(), ~firm)
+  fixest_compare(f, Grunfeld, list(vcov = "cluster"), ~firm)
   fixest_compare(f, Grunfeld, list(vcov = "iid"), "iid")
   fixest_compare(f, Grunfeld, list(vcov = "hc1"), "hetero")
   fixest_compare(f, Grunfeld, list(cluster = ~firm + year), ~firm + year)
   fixest_compare(inv ~ value + capital, Grunfeld, list(vcov = "hc1"), "hetero")
   data("EmplUK", package = "plm", envir = environment())
   fe <- log(emp) ~ log(wage) + log(capital) + log(output) | firm + year
-  fixest_compare(fe, EmplUK, list(), ~firm)
+  fixest_compare(fe, EmplUK, list(vcov = "cluster"), ~firm)
   fixest_compare(fe, EmplUK, list(cluster = ~firm + year), ~firm + year)
   # weights and a factor regressor
   EmplUK$w <- EmplUK$output / mean(EmplUK$output)
-  fixest_compare(fe, EmplUK, list(weights = "w"), ~firm)
+  fixest_compare(fe, EmplUK, list(weights = "w", cluster = ~firm), ~firm)
   fixest_compare(log(emp) ~ log(wage) + factor(sector) | year, EmplUK, list(cluster = ~firm), ~firm)
-  fixest_compare(log(emp) ~ log(wage) * log(capital) | firm + year, EmplUK, list(), ~firm)
+  fixest_compare(log(emp) ~ log(wage) * log(capital) | firm + year, EmplUK, list(vcov = "cluster"), ~firm)
   fixest_compare(log(emp) ~ log(wage) + I(log(wage)^2) | firm^sector + year, EmplUK,
                  list(cluster = ~firm), ~firm)
 })
@@ -132,8 +132,11 @@ test_that("panel lags match fixest's l() and lose the first period", {
                 panel = c("firm", "year"))
   expect_equal(nobs(fit), nobs(ref))
   expect_lt(rel_diff(coef(fit), coef(ref)), 1e-8)
-  # fixest's default for a panel.id fit is iid; compare like with like
-  expect_lt(rel_diff(fit$se, fixest::se(summary(ref, vcov = ~firm))), 1e-6)
+  # both defaults are iid (fixest >= 0.13), and clustered they agree too
+  expect_lt(rel_diff(fit$se, fixest::se(ref)), 1e-6)
+  fit_cl <- fe_reg(log(emp) ~ l(log(wage), 1) + d(log(capital)) | firm + year, EmplUK,
+                   panel = c("firm", "year"), cluster = ~firm)
+  expect_lt(rel_diff(fit_cl$se, fixest::se(summary(ref, vcov = ~firm))), 1e-6)
   expect_identical(names(coef(fit)), c("l(log(wage), 1)", "d(log(capital))"))
 })
 
@@ -143,7 +146,7 @@ test_that("singletons = 'drop' removes them iteratively as reghdfe does", {
                    h = c(1, 2, 3, 1, 2, 3, 1, 2, 3, 9, 9, 8, 7, 7),
                    x = c(1, 3, 2, 5, 4, 4, 1, 2, 3, 7, 1, 2, 5, 3),
                    y = c(1, 2, 3, 5, 4, 6, 2, 1, 4, 2, 3, 1, 4, 4))
-  fit <- fe_reg(y ~ x | g + h, df, singletons = "drop", vcov = "iid")
+  fit <- fe_reg(y ~ x | g + h, df, vcov = "iid")
   # g = 4 is alone; without it h = 9 is alone (row 11); then g = 5 (row 12); then h = 8 is empty
   expect_equal(fit$n_singletons, 3L)
   # independent rule: iterate until no group of size one remains
@@ -156,7 +159,9 @@ test_that("singletons = 'drop' removes them iteratively as reghdfe does", {
   expect_equal(nobs(fit), sum(keep))
   kept <- fe_reg(y ~ x | g + h, df[keep, ], vcov = "iid")
   expect_equal(coef(fit), coef(kept))
-  expect_equal(nobs(fe_reg(y ~ x | g + h, df, vcov = "iid")), 14L)
+  # dropping is the default (fixest >= 0.14 and reghdfe); "keep" keeps all 14 rows
+  expect_equal(nobs(fe_reg(y ~ x | g + h, df, vcov = "iid")), sum(keep))
+  expect_equal(nobs(fe_reg(y ~ x | g + h, df, vcov = "iid", singletons = "keep")), 14L)
 })
 
 test_that("singletons rule agrees with an independent count on fixest's trade data", {
@@ -210,13 +215,13 @@ test_that("properties: invariance to rescaling and to row order", {
   set.seed(7)
   df <- data.frame(g = rep(1:15, each = 6), t = rep(1:6, 15), x = rnorm(90), z = rnorm(90))
   df$y <- df$x - df$z + rnorm(15)[df$g] + rnorm(90)
-  fit <- fe_reg(y ~ x + z | g + t, df)
+  fit <- fe_reg(y ~ x + z | g + t, df, cluster = ~g)
   df2 <- df; df2$x <- df2$x * 1000
-  fit2 <- fe_reg(y ~ x + z | g + t, df2)
+  fit2 <- fe_reg(y ~ x + z | g + t, df2, cluster = ~g)
   expect_equal(coef(fit2)[["x"]] * 1000, coef(fit)[["x"]], tolerance = 1e-10)
   expect_equal(fit2$se[["x"]] * 1000, fit$se[["x"]], tolerance = 1e-10)
   perm <- sample(90)
-  fit3 <- fe_reg(y ~ x + z | g + t, df[perm, ])
+  fit3 <- fe_reg(y ~ x + z | g + t, df[perm, ], cluster = ~g)
   expect_equal(coef(fit3), coef(fit), tolerance = 1e-10)
   expect_equal(vcov(fit3), vcov(fit), tolerance = 1e-10)
   # confidence intervals use t(G - 1) when clustered

@@ -2,7 +2,7 @@ fit_pair <- function() {
   set.seed(4)
   df <- data.frame(g = rep(1:30, each = 5), t = rep(1:5, 30), x = rnorm(150), z = rnorm(150))
   df$y <- 0.8 * df$x + rnorm(150)
-  list(m1 = fe_reg(y ~ x | t, df), m2 = fe_reg(y ~ x + z | g + t, df))
+  list(m1 = fe_reg(y ~ x | t, df, vcov = "cluster"), m2 = fe_reg(y ~ x + z | g + t, df, vcov = "cluster"))
 }
 
 test_that("reg_table lays out coefficients, stars from p-values, FE rows and stats", {
