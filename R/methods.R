@@ -134,6 +134,8 @@ vcov_label <- function(x) {
          hc1 = "Heteroskedasticity-robust (HC1)",
          cluster = paste0("Clustered (", paste(x$cluster, collapse = " & "), ")"),
          hessian = "Inverse Hessian",
+         windmeijer = paste0("Windmeijer-corrected two-step (clustered by ",
+                             paste(x$cluster, collapse = " & "), ")"),
          x$vcov_type)
 }
 
@@ -210,7 +212,7 @@ model_title <- function(kind) {
          exr_iv = "IV (2SLS)",
          exr_sfa = "Stochastic frontier (ML)",
          exr_heckman = "Heckman two-step",
-         exr_gmm = "System GMM",
+         exr_gmm = "Dynamic-panel GMM",
          sub("^exr_", "", kind))
 }
 
