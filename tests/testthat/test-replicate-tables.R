@@ -35,3 +35,23 @@ test_that("the efficiencies behind aif and aif_dea are in (0, 1]", {
   expect_true(all(panel$aif_dea > 0 & panel$aif_dea <= 1 + 1e-9, na.rm = TRUE))
   expect_error(build_city_panel(aif_model = "tfe"), class = "exportres_error")
 })
+
+test_that("Table 5 column (3) is two-step system GMM with AR(2) and Sargan p-values", {
+  t5 <- tabs$table5
+  m <- attr(t5, "models")
+  expect_identical(names(m), c("(1)", "(3)"))
+  expect_s3_class(m[["(3)"]], "exr_gmm")
+  expect_identical(m[["(3)"]]$steps, 2L)
+  expect_true(m[["(3)"]]$system)
+  expect_gt(t5$coefs["dig", "(3)"], 0)
+  body <- t5$body
+  expect_true(all(c("AR(2) p", "Sargan p") %in% rownames(body)))
+  expect_identical(unname(body[c("AR(2) p", "Sargan p"), "(1)"]), c("", ""))
+  g <- glance(m[["(3)"]])
+  expect_identical(unname(body["AR(2) p", "(3)"]), formatC(g$ar2_p, digits = 4, format = "f"))
+  expect_identical(unname(body["Sargan p", "(3)"]), formatC(g$sargan_p, digits = 4, format = "f"))
+  # the main equation is in levels: every complete city-year from 2012 on
+  expect_identical(nobs(m[["(3)"]]), sum(m[["(3)"]]$obs, na.rm = TRUE))
+  expect_lt(g$n_instruments, g$n_groups)
+  expect_false("(3) system GMM" %in% attr(t5, "missing"))
+})
