@@ -137,7 +137,9 @@
 #'   references' default).
 #' @return An object of class `c("exr_gmm", "exr_model")` with
 #'   `coefficients` (formula terms, `(Intercept)` in system GMM, time
-#'   dummies), `vcov`, `se`, `nobs`, `stats` (see [glance()]),
+#'   dummies), `vcov`, `se`, `nobs`, `stats` (see [glance()]), `fixef` (the
+#'   unit identifier, whose effects the transformation removes, and the time
+#'   variable when there are time dummies: [reg_table()] marks both "Yes"),
 #'   `coefficients_onestep`, `diff_hansen` (a data frame), `overid`, `n_groups`,
 #'   `obs_per_group`, `n_transformed`, `n_levels`, `steps`, `system`,
 #'   `transformation`, `convention`, `robust`, `sigma2` and `obs` (rows of the
@@ -452,7 +454,9 @@ sys_gmm <- function(formula, data, panel = NULL, gmm, gmm_lags = c(2, Inf), iv =
   mpg <- main_rows[used]
   b1 <- s1$b
   names(b1) <- coef_names
-  new_exr_model("gmm", b, V, nobs, call, formula, fixef = character(0),
+  # the unit effects are removed by the transformation, the time effects by dummies
+  fixef <- c(pv[1L], if (nd > 0L) pv[2L])
+  new_exr_model("gmm", b, V, nobs, call, formula, fixef = fixef,
                 cluster = if (robust) pv[1L] else NULL, vcov_type = vcov_type, df_t = df_t,
                 stats = stats, keep = obs_rows, depvar = d$lhs_name,
                 coefficients_onestep = b1, diff_hansen = diffh,

@@ -131,11 +131,11 @@ static void gmm_data_read(SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y, SEXP
                           SEXP GV, SEXP dmap, exr_gmm_design *D)
 {
     if (!isInteger(start) || XLENGTH(start) < 1) error("'start' must be an integer vector");
+    if (!isInteger(ord)) error("'ord' must be an integer vector");
     D->G = (int) XLENGTH(start) - 1;
     D->start = INTEGER(start);
     D->ord = INTEGER(ord);
     R_xlen_t nord = XLENGTH(ord);
-    if (!isInteger(ord)) error("'ord' must be an integer vector");
     if (D->start[0] != 0 || D->start[D->G] != nord) error("'start' does not match 'ord'");
     for (int g = 0; g < D->G; g++)
         if (D->start[g + 1] < D->start[g]) error("'start' must be non-decreasing");

@@ -126,6 +126,15 @@ test_that("system GMM equals pgmm's documented example, one- and two-step", {
                  steps = st, convention = "plm")
     pgmm_cmp(z, o)
   }
+  # a regressor instrumenting itself: pgmm gives it one column per equation
+  z <- pgmm_ref(log(emp) ~ lag(log(emp), 1) + lag(log(wage), 0:1) + log(output) |
+                  lag(log(emp), 2:99) + lag(log(wage), 2:99), data = EmplUK, effect = "twoways",
+                transformation = "ld", model = "onestep")
+  o <- sys_gmm(log(emp) ~ l(log(emp), 1) + l(log(wage), 0:1) + log(output), EmplUK, panel = pnl,
+               gmm = c("log(emp)", "log(wage)"), steps = 1, convention = "plm")
+  pgmm_cmp(z, o)
+  x <- update(o, convention = "xtabond2")
+  expect_identical(x$stats$n_instruments, o$stats$n_instruments - 1L)
 })
 
 test_that("system GMM: Roodman's Blundell-Bond example (xtabond2 conventions)", {
