@@ -467,6 +467,15 @@ static void gmm_unit_ze(const exr_gmm_design *D, const exr_gmm_unit *U, const do
 
 /* ---- .Call entry points ---------------------------------------------------- */
 
+/* One unit's workspace, from R_alloc (main thread). */
+static void gmm_unit_alloc(const exr_gmm_design *D, exr_gmm_unit *U)
+{
+    size_t ndw, niw;
+    exr_gmm_unit_size(D, &ndw, &niw);
+    exr_gmm_unit_init(D, U, (double *) R_alloc(ndw, sizeof(double)),
+                      (int *) R_alloc(niw, sizeof(int)));
+}
+
 #define GMM_DATA_ARGS SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, \
     SEXP Y, SEXP X, SEXP IV, SEXP GV, SEXP dmap
 #define GMM_READ(D) do { gmm_spec_read(ispec, gspec, &(D)); \
@@ -550,11 +559,8 @@ SEXP gmm_moments(GMM_DATA_ARGS)
     memset(XX, 0, K * K * sizeof(double));
     memset(ZHZ, 0, L * L * sizeof(double));
     memset(nz, 0, L * sizeof(double));
-    size_t ndw, niw;
-    exr_gmm_unit_size(&D, &ndw, &niw);
     exr_gmm_unit U;
-    exr_gmm_unit_init(&D, &U, (double *) R_alloc(ndw, sizeof(double)),
-                      (int *) R_alloc(niw, sizeof(int)));
+    gmm_unit_alloc(&D, &U);
     gmm_sparse S;
     gmm_sparse_alloc(&D, &S);
     for (int g = 0; g < D.G; g++) {
@@ -603,11 +609,8 @@ SEXP gmm_residual(GMM_DATA_ARGS, SEXP beta_, SEXP M_)
     double *Sm = REAL(sS), *sc = REAL(ssc);
     memset(Sm, 0, (size_t) L * L * sizeof(double));
     if (m) memset(sc, 0, (size_t) D.G * m * sizeof(double));
-    size_t ndw, niw;
-    exr_gmm_unit_size(&D, &ndw, &niw);
     exr_gmm_unit U;
-    exr_gmm_unit_init(&D, &U, (double *) R_alloc(ndw, sizeof(double)),
-                      (int *) R_alloc(niw, sizeof(int)));
+    gmm_unit_alloc(&D, &U);
     double *e = (double *) R_alloc(2 * (size_t) D.T, sizeof(double));
     double *Ub = (double *) R_alloc((size_t) (L > 0 ? L : 1) * GMM_BATCH, sizeof(double));
     double *Sc = (double *) R_alloc((size_t) (m > 0 ? m : 1) * GMM_BATCH, sizeof(double));
@@ -669,11 +672,8 @@ SEXP gmm_windmeijer(GMM_DATA_ARGS, SEXP beta_, SEXP a_)
     memset(Dm, 0, (size_t) L * K * sizeof(double));
     double *D1 = (double *) R_alloc((size_t) L * K + 1, sizeof(double));   /* row-major */
     memset(D1, 0, ((size_t) L * K + 1) * sizeof(double));
-    size_t ndw, niw;
-    exr_gmm_unit_size(&D, &ndw, &niw);
     exr_gmm_unit U;
-    exr_gmm_unit_init(&D, &U, (double *) R_alloc(ndw, sizeof(double)),
-                      (int *) R_alloc(niw, sizeof(int)));
+    gmm_unit_alloc(&D, &U);
     double *e = (double *) R_alloc(2 * (size_t) D.T, sizeof(double));
     double *Ub = (double *) R_alloc((size_t) (L > 0 ? L : 1) * GMM_BATCH, sizeof(double));
     double *Hb = (double *) R_alloc((size_t) K * GMM_BATCH, sizeof(double));
@@ -760,11 +760,8 @@ SEXP gmm_ar(GMM_DATA_ARGS, SEXP beta_, SEXP lags_, SEXP sig2_, SEXP flags_)
     memset(whw, 0, nl * sizeof(double));
     memset(zhw, 0, (size_t) L * nl * sizeof(double));
     memset(xw, 0, (size_t) K * nl * sizeof(double));
-    size_t ndw, niw;
-    exr_gmm_unit_size(&D, &ndw, &niw);
     exr_gmm_unit U;
-    exr_gmm_unit_init(&D, &U, (double *) R_alloc(ndw, sizeof(double)),
-                      (int *) R_alloc(niw, sizeof(int)));
+    gmm_unit_alloc(&D, &U);
     double *e = (double *) R_alloc(2 * (size_t) T, sizeof(double));
     double *el = (double *) R_alloc(T, sizeof(double));
     double *ed = (double *) R_alloc(T, sizeof(double));
