@@ -153,7 +153,7 @@ print.summary.exr_model <- function(x, digits = 4, ...) {
 #' @export
 print.exr_model <- function(x, digits = 4, ...) {
   kind <- class(x)[1L]
-  cat(sprintf("%s estimation, dependent variable: %s\n", model_title(kind),
+  cat(sprintf("%s estimation, dependent variable: %s\n", model_title(kind, x),
               if (is.null(x$depvar)) "" else x$depvar))
   cat(sprintf("Observations: %s", format(x$nobs, big.mark = ",")))
   if (isTRUE(x$n_dropped > 0)) cat(sprintf(" (%s dropped for NA)", format(x$n_dropped, big.mark = ",")))
@@ -204,11 +204,12 @@ print_coef_table <- function(tab, digits = 4, z = FALSE) {
   invisible(shown)
 }
 
-model_title <- function(kind) {
+model_title <- function(kind, x = NULL) {
   switch(kind,
          exr_fe = "OLS (fixed effects)",
          exr_iv = "IV (2SLS)",
          exr_sfa = "Stochastic frontier (ML)",
+         exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",
          exr_heckman = "Heckman two-step",
          exr_gmm = "System GMM",
          sub("^exr_", "", kind))

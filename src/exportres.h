@@ -90,6 +90,15 @@ int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, d
 void exr_cluster_meat(const double *x, const double *u, R_xlen_t n, int k, const int *cl,
                       int G, double *S /* G*k */, double *M /* k*k */);
 
+/* ---- binary choice: binary.c ------------------------------------------------ */
+#define EXR_BIN_MAXIT 1
+#define EXR_BIN_SEPARATION 2
+#define EXR_BIN_SINGULAR 3
+size_t exr_binary_work_size(int n, int p);
+int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
+                   double *b, double *ll, double *info_obs, double *info_exp, double *eta,
+                   int maxit, double tol, int *iter, double *work, int *iwork);
+
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
 /* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
@@ -121,6 +130,9 @@ SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
+
+/* ---- binary choice: binary.c ------------------------------------------------ */
+SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

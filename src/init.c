@@ -13,6 +13,8 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(ols_fit, 5),
     CALLDEF(collinear_keep, 4),
     CALLDEF(score_meat, 3),
+    /* binary choice */
+    CALLDEF(binary_fit, 6),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),
