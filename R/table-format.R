@@ -190,7 +190,7 @@ table_markdown <- function(x) {
   }, "")
   c(head, sep, extra, rows, "",
     if (!is.null(x$title)) c(paste0("Table: ", md_escape(x$title)), ""),
-    if (length(x$notes)) paste0(md_escape(note_lines(x)), "\n"))
+    if (length(x$notes)) utils::head(as.vector(rbind(md_escape(note_lines(x)), "")), -1L))
 }
 
 # ---- HTML -------------------------------------------------------------------
@@ -281,6 +281,8 @@ tex_escape <- function(s) {
   s <- gsub("\001", "\\textbackslash{}", s, fixed = TRUE)
   s <- gsub("~", "\\textasciitilde{}", s, fixed = TRUE)
   s <- gsub("^", "\\textasciicircum{}", s, fixed = TRUE)
+  s <- gsub("<", "$<$", s, fixed = TRUE)
+  s <- gsub(">", "$>$", s, fixed = TRUE)
   s <- gsub("\u00b2", "$^2$", s, fixed = TRUE)
   s <- gsub("\u00d7", "$\\times$", s, fixed = TRUE)
   s <- gsub("\u2212", "$-$", s, fixed = TRUE)
@@ -299,7 +301,14 @@ table_latex <- function(x, standalone = FALSE) {
   b <- x$body
   nm <- ncol(b)
   out <- c("\\begin{table}[htbp]", "\\centering", "\\begin{threeparttable}")
-  if (!is.null(x$title)) out <- c(out, paste0("\\caption{", tex_escape(x$title), "}"))
+  if (!is.null(x$title)) {
+    # "Table 3. Title" / "\u8868 3 Title": LaTeX numbers the caption itself.
+    num <- regmatches(x$title, regexec("^(Table|\u8868)\\s*([0-9]+)[.:\u3000 ]+\\s*(.*)$", x$title))[[1L]]
+    if (length(num)) {
+      out <- c(out, sprintf("\\setcounter{table}{%d}", as.integer(num[3L]) - 1L),
+               paste0("\\caption{", tex_escape(num[4L]), "}"))
+    } else out <- c(out, paste0("\\caption{", tex_escape(x$title), "}"))
+  }
   out <- c(out, paste0("\\begin{tabular}{l", strrep("c", nm), "}"), "\\toprule")
   for (lev in x$header) {
     start <- cumsum(c(1L, lev$spans))[seq_along(lev$spans)]
@@ -338,7 +347,8 @@ table_latex <- function(x, standalone = FALSE) {
   cjk <- any(grepl("[\u3000-\u9fff\uff00-\uffef]", out, perl = TRUE))
   c("\\documentclass{article}", "\\usepackage{booktabs}", "\\usepackage{threeparttable}",
     if (cjk) c("\\usepackage{xeCJK}",
-               paste0("\\setCJKmainfont{", getOption("exportres.cjk_font", "Noto Serif CJK SC"), "}")),
+               paste0("\\setCJKmainfont{", getOption("exportres.cjk_font", "Noto Serif CJK SC"), "}"),
+               "\\renewcommand{\\tablename}{\u8868}") else "\\usepackage[T1]{fontenc}",
     "\\begin{document}", out, "\\end{document}")
 }
 

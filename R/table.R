@@ -302,7 +302,7 @@ match_terms <- function(patterns, terms, arg) {
   unique(unlist(lapply(patterns, function(k) {
     hit <- terms[terms == k]
     if (!length(hit)) {
-      hit <- tryCatch(grep(k, terms, value = TRUE),
+      hit <- tryCatch(suppressWarnings(grep(k, terms, value = TRUE)),
                       error = function(e) exr_error(arg, "'", k, "' is neither a term nor a valid regular expression."))
     }
     hit
