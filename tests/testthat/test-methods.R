@@ -90,7 +90,7 @@ test_that("glance() is the one reader: reg_table and print show what it gives", 
 })
 
 test_that("modelsummary lays out exportres models through tidy() and glance()", {
-  skip_if_not_installed("modelsummary")
+  skip_if_no_reference("modelsummary")
   set.seed(4)
   df <- data.frame(g = rep(1:30, each = 5), t = rep(1:5, 30), x = rnorm(150), z = rnorm(150))
   df$y <- 0.8 * df$x + rnorm(150)

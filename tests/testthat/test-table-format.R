@@ -18,21 +18,20 @@ format_tables <- function() {
        zh = do.call(reg_table, c(args, title = "\u8868 1\u3000\u57fa\u51c6\u56de\u5f52", lang = "zh")))
 }
 
-test_that("text, Markdown, HTML and LaTeX snapshots in English", {
-  tab <- format_tables()$en
+snapshot_formats <- function(tab) {
   expect_snapshot(cat(format(tab, "text"), sep = "\n"))
   expect_snapshot(cat(format(tab, "markdown"), sep = "\n"))
   expect_snapshot(cat(format(tab, "html"), sep = "\n"))
   expect_snapshot(cat(format(tab, "latex"), sep = "\n"))
+}
+
+test_that("text, Markdown, HTML and LaTeX snapshots in English", {
+  snapshot_formats(format_tables()$en)
 })
 
 test_that("text, Markdown, HTML and LaTeX snapshots in Chinese", {
   skip_if_not(l10n_info()[["UTF-8"]], "needs a UTF-8 locale")
-  tab <- format_tables()$zh
-  expect_snapshot(cat(format(tab, "text"), sep = "\n"))
-  expect_snapshot(cat(format(tab, "markdown"), sep = "\n"))
-  expect_snapshot(cat(format(tab, "html"), sep = "\n"))
-  expect_snapshot(cat(format(tab, "latex"), sep = "\n"))
+  snapshot_formats(format_tables()$zh)
 })
 
 test_that("the console table is aligned by display width, Chinese labels included", {
