@@ -78,8 +78,8 @@ test_that("glance() is the one reader: reg_table and print show what it gives", 
   fit <- fe_reg(y ~ x | g, df)
   gl <- glance(fit)
   tab <- reg_table(fit, stats = c("nobs", "r.squared", "within.r.squared", "f_stat"))
-  expect_identical(unname(tab$body["Within R2", 1]), formatC(gl$within.r.squared, digits = 4, format = "f"))
-  expect_identical(unname(tab$body["F", 1]), formatC(gl$f_stat, digits = 4, format = "f"))
+  expect_identical(unname(tab$body["Within R\u00b2", 1]), formatC(gl$within.r.squared, digits = 4, format = "f"))
+  expect_identical(unname(tab$body["F", 1]), formatC(gl$f_stat, digits = 2, format = "f"))
   expect_output(print(fit), "Within R2")
   ols <- fe_reg(y ~ x, df)
   expect_false("within.r.squared" %in% names(glance(ols)))
@@ -87,4 +87,24 @@ test_that("glance() is the one reader: reg_table and print show what it gives", 
   expect_false(any(grepl("Within R2", out)))
   expect_false(any(grepl("Fixed effects", out)))
   expect_output(print(summary(fit)), "Std. Error")
+})
+
+test_that("modelsummary lays out exportres models through tidy() and glance()", {
+  skip_if_no_reference("modelsummary")
+  set.seed(4)
+  df <- data.frame(g = rep(1:30, each = 5), t = rep(1:5, 30), x = rnorm(150), z = rnorm(150))
+  df$y <- 0.8 * df$x + rnorm(150)
+  m1 <- fe_reg(y ~ x | t, df, cluster = ~g)
+  m2 <- fe_reg(y ~ x + z | g + t, df, cluster = ~g)
+  out <- modelsummary::modelsummary(list(m1, m2), output = "data.frame", fmt = 6,
+                                    statistic = "std.error")
+  est <- out[out$part == "estimates" & out$statistic == "estimate", ]
+  se <- out[out$part == "estimates" & out$statistic == "std.error", ]
+  expect_identical(est$term, c("x", "z"))
+  expect_equal(as.numeric(est[1, "(1)"]), unname(round(coef(m1)[["x"]], 6)))
+  expect_equal(as.numeric(gsub("[()]", "", se[2, "(2)"])), unname(round(m2$se[["z"]], 6)))
+  gof <- out[out$part == "gof", ]
+  expect_identical(gof[gof$term == "Num.Obs.", "(1)"], "150")
+  md <- modelsummary::modelsummary(list(m1, m2), output = "markdown")
+  expect_true(any(grepl("Num.Obs.", md, fixed = TRUE)))
 })
