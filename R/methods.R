@@ -124,8 +124,12 @@ glance.exr_model <- function(x, ...) {
   as.data.frame(lapply(s, function(v) if (length(v) == 1L) v else NA), check.names = FALSE)
 }
 
-stars_of <- function(p) {
-  ifelse(is.na(p), "", ifelse(p < 0.01, "***", ifelse(p < 0.05, "**", ifelse(p < 0.1, "*", ""))))
+# Significance stars from p-values; `stars` holds the thresholds named by their
+# symbols (the smallest threshold a p-value is below wins).
+stars_of <- function(p, stars = c(`***` = 0.01, `**` = 0.05, `*` = 0.1)) {
+  out <- rep("", length(p))
+  for (i in order(stars, decreasing = TRUE)) out[!is.na(p) & p < stars[[i]]] <- names(stars)[i]
+  out
 }
 
 vcov_label <- function(x) {
@@ -155,7 +159,7 @@ print.summary.exr_model <- function(x, digits = 4, ...) {
 #' @export
 print.exr_model <- function(x, digits = 4, ...) {
   kind <- class(x)[1L]
-  cat(sprintf("%s estimation, dependent variable: %s\n", model_title(kind),
+  cat(sprintf("%s estimation, dependent variable: %s\n", model_title(kind, x),
               if (is.null(x$depvar)) "" else x$depvar))
   cat(sprintf("Observations: %s", format(x$nobs, big.mark = ",")))
   if (isTRUE(x$n_dropped > 0)) cat(sprintf(" (%s dropped for NA)", format(x$n_dropped, big.mark = ",")))
@@ -206,11 +210,12 @@ print_coef_table <- function(tab, digits = 4, z = FALSE) {
   invisible(shown)
 }
 
-model_title <- function(kind) {
+model_title <- function(kind, x = NULL) {
   switch(kind,
          exr_fe = "OLS (fixed effects)",
          exr_iv = "IV (2SLS)",
          exr_sfa = "Stochastic frontier (ML)",
+         exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",
          exr_heckman = "Heckman two-step",
          exr_gmm = "Dynamic-panel GMM",
          sub("^exr_", "", kind))

@@ -118,6 +118,15 @@ void exr_gmm_unit_size(const exr_gmm_design *D, size_t *nd, size_t *ni);
 void exr_gmm_unit_init(const exr_gmm_design *D, exr_gmm_unit *U, double *dw, int *iw);
 void exr_gmm_unit_build(const exr_gmm_design *D, int g, exr_gmm_unit *U);
 
+/* ---- binary choice: binary.c ------------------------------------------------ */
+#define EXR_BIN_MAXIT 1
+#define EXR_BIN_SEPARATION 2
+#define EXR_BIN_SINGULAR 3
+size_t exr_binary_work_size(int n, int p);
+int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
+                   double *b, double *ll, double *info_obs, double *info_exp, double *eta,
+                   int maxit, double tol, int *iter, double *work, int *iwork);
+
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
 /* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
@@ -150,6 +159,14 @@ SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep_xtx(SEXP XtX, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
+
+/* ---- the design builder's row passes: design.c ------------------------------ */
+SEXP group_codes_count(SEXP x);
+SEXP nonfinite_count(SEXP x);
+SEXP singleton_keep(SEXP fe);
+
+/* ---- binary choice: binary.c ------------------------------------------------ */
+SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

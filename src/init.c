@@ -14,6 +14,12 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(collinear_keep, 4),
     CALLDEF(collinear_keep_xtx, 3),
     CALLDEF(score_meat, 3),
+    /* design builder */
+    CALLDEF(group_codes_count, 1),
+    CALLDEF(nonfinite_count, 1),
+    CALLDEF(singleton_keep, 1),
+    /* binary choice */
+    CALLDEF(binary_fit, 6),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),

@@ -1,0 +1,89 @@
+# probit() and logit(): glm on its own data, sandwich variances, the observed
+# information against finite differences, separation, bad input.
+
+mroz_f <- lfp ~ age + I(age^2) + faminc + kids5 + educ
+
+test_that("probit and logit equal glm on Mroz87 (coefficients, logLik, SEs)", {
+  skip_if_no_reference("sampleSelection")
+  data("Mroz87", package = "sampleSelection", envir = environment())
+  for (link in c("probit", "logit")) {
+    g <- glm(mroz_f, binomial(link), Mroz87, control = glm.control(epsilon = 1e-15, maxit = 200))
+    fit <- if (link == "probit") probit(mroz_f, Mroz87) else logit(mroz_f, Mroz87)
+    expect_lt(rel_diff(coef(fit), coef(g)), 1e-8)
+    expect_equal(as.numeric(logLik(fit)), as.numeric(logLik(g)), tolerance = 1e-12)
+    expect_equal(attr(logLik(fit), "df"), attr(logLik(g), "df"))
+    expect_lt(rel_diff(fit$se, sqrt(diag(vcov(g)))), 1e-7)
+    expect_equal(fitted(fit), unname(fitted(g)), tolerance = 1e-8)
+    expect_identical(fit$df_t, Inf)
+  }
+})
+
+test_that("robust and clustered variances equal sandwich's on the probit", {
+  skip_if_no_reference("sandwich")
+  skip_if_no_reference("sampleSelection")
+  data("Mroz87", package = "sampleSelection", envir = environment())
+  Mroz87$cl <- rep(1:40, length.out = nrow(Mroz87))
+  g <- glm(mroz_f, binomial("probit"), Mroz87, control = glm.control(epsilon = 1e-15, maxit = 200))
+  hc <- probit(mroz_f, Mroz87, vcov = "hc1")
+  expect_lt(rel_diff(vcov(hc), sandwich::vcovHC(g, type = "HC1")), 1e-6)
+  cl <- probit(mroz_f, Mroz87, cluster = ~cl)
+  expect_lt(rel_diff(vcov(cl), sandwich::vcovCL(g, cluster = Mroz87$cl, type = "HC1")), 1e-6)
+  expect_identical(cl$vcov_type, "cluster")
+})
+
+test_that("weights: equal to glm with prior weights (integer weights = replicated rows)", {
+  set.seed(41)
+  d <- data.frame(x = rnorm(300), z = rnorm(300), w = sample(1:3, 300, TRUE))
+  d$y <- as.numeric(0.3 + d$x - d$z + rnorm(300) > 0)
+  fit <- probit(y ~ x + z, d, weights = "w")
+  g <- suppressWarnings(glm(y ~ x + z, binomial("probit"), d, weights = w,
+                            control = glm.control(epsilon = 1e-15, maxit = 100)))
+  expect_lt(rel_diff(coef(fit), coef(g)), 1e-8)
+  rep_d <- d[rep(seq_len(300), d$w), ]
+  expect_equal(coef(probit(y ~ x + z, rep_d)), coef(fit), tolerance = 1e-9)
+  expect_equal(as.numeric(logLik(probit(y ~ x + z, rep_d))), as.numeric(logLik(fit)), tolerance = 1e-10)
+})
+
+test_that("the observed information is the negative Hessian (finite differences)", {
+  set.seed(42)
+  d <- data.frame(x = rnorm(400))
+  d$y <- as.numeric(0.2 + 0.8 * d$x + rnorm(400) > 0)
+  fit <- probit(y ~ x, d, information = "observed")
+  X <- cbind(1, d$x)
+  ll <- function(b) sum(pnorm((2 * d$y - 1) * drop(X %*% b), log.p = TRUE))
+  b <- coef(fit)
+  H <- matrix(0, 2, 2)
+  h <- 1e-4
+  for (i in 1:2) for (j in 1:2) {
+    ei <- replace(c(0, 0), i, h); ej <- replace(c(0, 0), j, h)
+    H[i, j] <- (ll(b + ei + ej) - ll(b + ei - ej) - ll(b - ei + ej) + ll(b - ei - ej)) / (4 * h^2)
+  }
+  expect_equal(unname(solve(-H)), unname(vcov(fit)), tolerance = 1e-5)
+  # logit: observed and expected coincide
+  lo <- logit(y ~ x, d, information = "observed")
+  expect_equal(vcov(lo), vcov(logit(y ~ x, d)), tolerance = 1e-10)
+})
+
+test_that("separation: complete is an error, quasi-complete a warning", {
+  d <- data.frame(x = 1:10, y = c(rep(0, 5), rep(1, 5)))
+  expect_error(probit(y ~ x, d), class = "exportres_error")
+  expect_error(logit(y ~ x, d), class = "exportres_error")
+  q <- data.frame(x = c(1:10, 5, 5), y = c(rep(0, 5), rep(1, 5), 1, 0), z = rnorm(12))
+  q$d <- as.numeric(q$x > 7)
+  expect_warning(probit(y ~ x + d, q), class = "exportres_warning")
+})
+
+test_that("bad input raises classed errors", {
+  d <- data.frame(x = rnorm(20), y = rep(0:1, 10), y3 = rep(0:2, length.out = 20), g = 1:20)
+  expect_error(probit(y3 ~ x, d), class = "exportres_error")
+  expect_error(probit(y ~ x | g, d), class = "exportres_error")
+  expect_error(probit(y ~ x, d, information = "both"), class = "exportres_error")
+  expect_error(probit(y ~ x, d, control = list(nope = 1)), class = "exportres_error")
+  expect_error(probit(rep(0, 20) ~ x, d), class = "exportres_error")
+  expect_error(.Call(exportres:::C_binary_fit, matrix(1, 3, 1), c(0, 1, 2), NULL, 0L, NULL, c(10, 1e-10)),
+               class = "exportres_error")
+  expect_error(.Call(exportres:::C_binary_fit, matrix(1, 3, 1), c(0, 1, 1), NULL, 5L, NULL, c(10, 1e-10)),
+               class = "exportres_error")
+  expect_error(.Call(exportres:::C_binary_fit, 1:3, c(0, 1, 1), NULL, 0L, NULL, c(10, 1e-10)),
+               class = "exportres_error")
+})
