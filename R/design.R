@@ -352,3 +352,17 @@ drop_collinear <- function(X, weights = NULL, scale = NULL, tol = collinear_tol,
   }
   list(X = if (all(kept)) X else X[, kept, drop = FALSE], kept = kept, dropped = dropped)
 }
+
+# The same rule on a cross-product X'X accumulated elsewhere (GMM's stacked
+# system is built unit by unit in C and never held as a matrix): which columns
+# to keep, in formula order, with the same message.
+drop_collinear_xtx <- function(XtX, scale = NULL, tol = collinear_tol, what = "regressor") {
+  kept <- .Call(C_collinear_keep_xtx, XtX, if (is.null(scale)) NULL else as.double(scale),
+                as.double(tol))
+  dropped <- colnames(XtX)[!kept]
+  if (length(dropped) && !is.null(what)) {
+    message("exportres: dropped collinear ", what, "(s) (collinear with earlier terms or ",
+            "absorbed by the fixed effects): ", paste(dropped, collapse = ", "))
+  }
+  list(kept = kept, dropped = dropped)
+}

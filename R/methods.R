@@ -138,6 +138,8 @@ vcov_label <- function(x) {
          hc1 = "Heteroskedasticity-robust (HC1)",
          cluster = paste0("Clustered (", paste(x$cluster, collapse = " & "), ")"),
          hessian = "Inverse Hessian",
+         windmeijer = paste0("Windmeijer-corrected two-step (clustered by ",
+                             paste(x$cluster, collapse = " & "), ")"),
          x$vcov_type)
 }
 
@@ -215,7 +217,7 @@ model_title <- function(kind, x = NULL) {
          exr_sfa = "Stochastic frontier (ML)",
          exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",
          exr_heckman = "Heckman two-step",
-         exr_gmm = "System GMM",
+         exr_gmm = "Dynamic-panel GMM",
          sub("^exr_", "", kind))
 }
 

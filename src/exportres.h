@@ -90,6 +90,34 @@ int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, d
 void exr_cluster_meat(const double *x, const double *u, R_xlen_t n, int k, const int *cl,
                       int G, double *S /* G*k */, double *M /* k*k */);
 
+/* ---- dynamic-panel GMM: gmm.c -------------------------------------------- */
+/* The design of a difference/system GMM problem: dimensions, the instrument
+ * column layout (0-based offsets) and the data, read by the .Call entries. */
+typedef struct {
+    int T, kx, icpt, nd, K, q, ng;       /* periods; regressors kx + intercept + dummies = K */
+    int system, fod, iv_split, first_d, first_l, dum_iv;
+    int L, nzmax;                        /* instrument columns; entries per row (bound) */
+    int off_iv, off_ivl, off_dum, off_icpt;
+    const int *ga, *gb, *gcoll, *glev;   /* per GMM group: lags a..b, collapse, level lag */
+    const int *off_gd, *off_gl, *cum;    /* group offsets; cum: ng x (T + 1) by period */
+    const int *dmap;                     /* T: time-dummy index of each period, or -1 */
+    int G;                               /* units */
+    const int *ord, *start, *per, *pos;
+    const double *Y, *X, *IV, *GV;
+    R_xlen_t nc, nall;
+} exr_gmm_design;
+
+/* One unit's stacked system (rows: transformed equation first, then levels). */
+typedef struct {
+    int nr, ntr;
+    int *prd, *zn, *zi, *wn, *wi, *comp, *trow;
+    double *y, *x, *zv, *wv, *gy, *gx, *giv, *ggv;
+} exr_gmm_unit;
+
+void exr_gmm_unit_size(const exr_gmm_design *D, size_t *nd, size_t *ni);
+void exr_gmm_unit_init(const exr_gmm_design *D, exr_gmm_unit *U, double *dw, int *iw);
+void exr_gmm_unit_build(const exr_gmm_design *D, int g, exr_gmm_unit *U);
+
 /* ---- binary choice: binary.c ------------------------------------------------ */
 #define EXR_BIN_MAXIT 1
 #define EXR_BIN_SEPARATION 2
@@ -129,6 +157,7 @@ void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double
 SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
+SEXP collinear_keep_xtx(SEXP XtX, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
 /* ---- the design builder's row passes: design.c ------------------------------ */
@@ -148,6 +177,17 @@ SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP i
 SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl);
 SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
+
+/* ---- dynamic-panel GMM: gmm.c --------------------------------------------- */
+SEXP gmm_layout(SEXP ispec, SEXP gspec);
+SEXP gmm_moments(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y,
+                 SEXP X, SEXP IV, SEXP GV, SEXP dmap);
+SEXP gmm_residual(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y,
+                  SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta, SEXP M);
+SEXP gmm_windmeijer(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y,
+                    SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta1, SEXP a);
+SEXP gmm_ar(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y,
+            SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta, SEXP lags, SEXP sig2, SEXP flags);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 /* A linear program  min c'x  s.t.  A x (sense) b,  x >= 0, whose structural

@@ -12,6 +12,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(fe_demean, 7),
     CALLDEF(ols_fit, 5),
     CALLDEF(collinear_keep, 4),
+    CALLDEF(collinear_keep_xtx, 3),
     CALLDEF(score_meat, 3),
     /* design builder */
     CALLDEF(group_codes_count, 1),
@@ -27,6 +28,12 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
     CALLDEF(sfa_scores, 7),
+    /* dynamic-panel GMM */
+    CALLDEF(gmm_layout, 2),
+    CALLDEF(gmm_moments, 11),
+    CALLDEF(gmm_residual, 13),
+    CALLDEF(gmm_windmeijer, 13),
+    CALLDEF(gmm_ar, 15),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),
     CALLDEF(dea_envelopment, 11),

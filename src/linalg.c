@@ -319,3 +319,26 @@ SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol_)
     UNPROTECT(1);
     return kept;
 }
+
+/*
+ * .Call entry: collinear_keep_xtx(XtX, scale, tol)
+ * The same formula-order rule on a cross-product matrix X'X (p x p) that the
+ * caller accumulated itself (e.g. GMM's stacked system, built unit by unit and
+ * never held as a matrix). Returns a logical vector of length p.
+ */
+SEXP collinear_keep_xtx(SEXP XtX, SEXP scale, SEXP tol_)
+{
+    if (!isReal(XtX) || !isMatrix(XtX) || nrows(XtX) != ncols(XtX))
+        error("'XtX' must be a square double matrix");
+    const int p = ncols(XtX);
+    const double *sc = isNull(scale) ? NULL : exr_real_arg(scale, p, "scale");
+    const double tol = exr_scalar_real(tol_, "tol");
+    SEXP kept = PROTECT(allocVector(LGLSXP, p));
+    if (p > 0) {
+        double *lw = (double *) R_alloc((size_t) p * p, sizeof(double));
+        int *cols = (int *) R_alloc(p, sizeof(int));
+        exr_keep_in_order(REAL(XtX), p, sc, tol, LOGICAL(kept), cols, lw);
+    }
+    UNPROTECT(1);
+    return kept;
+}

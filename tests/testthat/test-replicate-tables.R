@@ -62,7 +62,8 @@ test_that("every number in a replicated table equals the underlying model's", {
     for (j in seq_along(models)) {
       g <- glance(models[[j]])
       expect_identical(num(stat["N", j]), as.numeric(nobs(models[[j]])))
-      expect_identical(num(stat["R\u00b2", j]), round(g$r.squared, 4))
+      r2 <- if (is.null(g$r.squared)) NA_real_ else round(g$r.squared, 4)   # none for GMM
+      expect_identical(num(stat["R\u00b2", j]), r2)
     }
   }
 })
@@ -79,9 +80,9 @@ test_that("the paper's columns, headers and published values are laid out", {
   expect_identical(unname(paper_row), paste0(formatC(est$value, digits = 4, format = "f"), est$stars))
   truth_row <- t3$body[t3$row_kind == "truth", , drop = FALSE]
   expect_identical(unname(truth_row[1, ]), c("", "", "", formatC(city_truth$total_effect, digits = 4, format = "f")))
-  # Table 5: only column (1) is estimable; it is the paper's column (1)
-  expect_identical(attr(cmp$table5, "columns"), 1L)
-  expect_identical(colnames(cmp$table5$body), "(1)")
+  # Table 5: columns (1) and (3) are estimable, under the paper's numbers
+  expect_identical(attr(cmp$table5, "columns"), c(1L, 3L))
+  expect_identical(colnames(cmp$table5$body), c("(1)", "(3)"))
   expect_match(cmp$table5$notes[length(cmp$table5$notes)], "Heckman")
   t8 <- cmp$table8
   expect_identical(t8$header[[2]]$labels, c("aif", "res", "aif_dea", "res", "Pilot cities", "Other cities"))
@@ -145,4 +146,28 @@ test_that("the truth rows are the documented parameters", {
   figs <- attr(tabs$table3, "figures")
   expect_true(is.list(figs))
   expect_true(all(vapply(figs, exportres:::has_plot_method, logical(1))))
+})
+
+test_that("Table 5 column (3) is two-step system GMM with AR(2) and Sargan p-values", {
+  t5 <- tabs$table5
+  m <- attr(t5, "models")
+  expect_identical(names(m), c("(1)", "(3)"))
+  g3 <- m[["(3)"]]
+  expect_s3_class(g3, "exr_gmm")
+  expect_identical(g3$steps, 2L)
+  expect_true(g3$system)
+  expect_identical(g3$vcov_type, "windmeijer")
+  expect_gt(t5$coefs["dig", "(3)"], 0)
+  body <- t5$body
+  stat <- body[t5$row_kind == "stat", , drop = FALSE]
+  rows <- c("AR(2) p-value", "Sargan p-value")
+  expect_true(all(rows %in% rownames(stat)))
+  expect_identical(unname(stat[rows, "(1)"]), c("", ""))
+  g <- glance(g3)
+  num <- function(s) as.numeric(gsub("[^0-9.eE-]", "", s))
+  expect_identical(num(stat[rows, "(3)"]), round(c(g$ar2_p, g$sargan_p), 4))
+  # the main equation is in levels: every complete city-year from 2012 on
+  expect_identical(nobs(g3), sum(g3$obs, na.rm = TRUE))
+  expect_lt(g$n_instruments, g$n_groups)
+  expect_false(any(grepl("GMM", attr(t5, "missing"))))
 })
