@@ -75,6 +75,12 @@ binary_model <- function(formula, data, link, weights, cluster, vcov, ssc, infor
   }
   d <- build_design(fml, data, cluster = cluster, weights = weights, singletons = "keep")
   fit <- binary_fit_design(d$X, d$y, d$weights, link, control)
+  binary_result(fit, d, vcov, information, ssc, call, formula)
+}
+
+# The exr_binary model of a fit on a design (probit(), logit() and the
+# selection equation of heckman_2step()).
+binary_result <- function(fit, d, vcov, information, ssc, call, formula) {
   type <- resolve_vcov_type(vcov, d$cluster, list())
   V <- binary_vcov(fit, d, information, type, ssc)
   p <- fit$probabilities
@@ -83,7 +89,7 @@ binary_model <- function(formula, data, link, weights, cluster, vcov, ssc, infor
   new_exr_model("binary", fit$coefficients, V$vcov, length(d$y), call, formula,
                 cluster = V$cluster_names, vcov_type = type, df_t = Inf, stats = stats,
                 keep = d$keep, per_row = list(fitted.values = p, linear.predictors = fit$eta),
-                depvar = d$lhs_name, link = link, information = information,
+                depvar = d$lhs_name, link = fit$link, information = information,
                 n_clusters = V$n_clusters, df_loglik = length(fit$coefficients),
                 collinear = fit$collinear, n_dropped = d$n_na + d$n_zero_weight,
                 weights = d$weights, converged = fit$converged)

@@ -101,12 +101,7 @@ fe_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
 # every estimator that runs a least-squares step on a design from build_design().
 fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X = d$X, y = d$y,
                        what = "regressor") {
-  if (!is.numeric(fixef_tol) || length(fixef_tol) != 1L || !(fixef_tol > 0)) {
-    exr_error("fixef_tol", "expected one positive number.")
-  }
-  if (!is.numeric(fixef_maxit) || length(fixef_maxit) != 1L || !(fixef_maxit >= 1)) {
-    exr_error("fixef_maxit", "expected one positive whole number.")
-  }
+  check_fixef_control(fixef_tol, fixef_maxit)
   w <- d$weights
   dm <- demean_design(d, y, X, fixef_tol, fixef_maxit, cores)
   ols <- .Call(C_ols_fit, dm$X, dm$y, w, dm$scale, collinear_tol)

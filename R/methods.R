@@ -134,6 +134,9 @@ vcov_label <- function(x) {
          hc1 = "Heteroskedasticity-robust (HC1)",
          cluster = paste0("Clustered (", paste(x$cluster, collapse = " & "), ")"),
          hessian = "Inverse Hessian",
+         heckman = "Heckman-Greene two-step corrected",
+         bootstrap = paste0("Bootstrap of both steps",
+                            if (length(x$cluster)) paste0(" (clusters: ", x$cluster[1L], ")") else ""),
          x$vcov_type)
 }
 

@@ -134,6 +134,11 @@ SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 
+/* ---- instrumental variables and selection: iv.c ------------------------------ */
+SEXP iv_fit(SEXP A, SEXP y, SEXP weights, SEXP scale, SEXP dims, SEXP tol);
+SEXP heckman_boot(SEXP W, SEXP s, SEXP cl1, SEXP X, SEXP y, SEXP row2, SEXP fe, SEXP nested,
+                  SEXP draws, SEXP gamma0, SEXP ctrl);
+
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);
 SEXP pca_index_c(SEXP cols, SEXP min_eigen);

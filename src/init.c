@@ -15,6 +15,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(score_meat, 3),
     /* binary choice */
     CALLDEF(binary_fit, 6),
+    /* instrumental variables and selection */
+    CALLDEF(iv_fit, 6),
+    CALLDEF(heckman_boot, 11),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),
