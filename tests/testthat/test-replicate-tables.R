@@ -24,6 +24,19 @@ test_that("the tables have the paper's signs and sample sizes", {
   expect_gt(tabs$table4$coefs["dig_pca", 1], 0)
   expect_identical(nobs(attr(tabs$table4, "models")[[2]]), 1442L)   # deviation: 2011-2015, less the rows with a missing control
   expect_identical(nobs(attr(tabs$table5, "models")[[1]]), 2887L)   # lag loses 2011
+  # Table 5: Heckman (2), first and second stages of 2SLS with iv1 (4)-(5) and iv2 (6)-(7)
+  t5 <- attr(tabs$table5, "models")
+  expect_identical(names(t5), c("(1)", "(2)", "(4)", "(5)", "(6)", "(7)"))
+  expect_s3_class(t5[["(2)"]], "exr_heckman")
+  expect_s3_class(t5[["(4)"]], "exr_fe")
+  expect_s3_class(t5[["(5)"]], "exr_iv")
+  expect_true(all(tabs$table5$coefs["iv", c("(4)", "(6)")] > 0))
+  for (m in t5[c("(5)", "(7)")]) {
+    ci <- confint(m)["dig", ]
+    expect_true(ci[1] < city_truth$total_effect && city_truth$total_effect < ci[2])
+  }
+  expect_true(all(nzchar(tabs$table5$body["Kleibergen-Paap rk Wald F", c("(4)", "(5)", "(6)", "(7)")])))
+  expect_identical(attr(tabs$table5, "missing"), "(3) system GMM")
   expect_gt(tabs$table6$coefs["did", 1], 0)
   expect_true(all(tabs$table7$coefs["dig", ] > 0))
   expect_gt(tabs$table8$coefs["aif", 2], 0)
