@@ -86,9 +86,14 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   if (!any(ok)) exr_error("data", "no row is complete in the variables used.")
 
   n_singletons <- 0L
+  fe_codes <- NULL
   if (identical(singletons, "drop") && length(fe_vals)) {
-    keep_s <- drop_singletons(lapply(fe_vals, function(v) v[ok]))
+    every <- all(ok)
+    fe_ok <- lapply(fe_vals, function(v) codes_of(if (every) v else v[ok]))
+    keep_s <- drop_singletons(fe_ok, coded = TRUE)
     n_singletons <- sum(!keep_s)
+    # the codes on the used rows are already dense when no singleton went
+    if (!n_singletons) fe_codes <- fe_ok
     ok[which(ok)[!keep_s]] <- FALSE
     if (!any(ok)) exr_error("data", "no row is left after removing singletons.")
   }
@@ -103,7 +108,7 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   })
   names(mats) <- names(frames)
 
-  fe <- lapply(fe_vals, function(v) codes_of(subset_ok(v)))
+  fe <- if (is.null(fe_codes)) lapply(fe_vals, function(v) codes_of(subset_ok(v))) else fe_codes
   names(fe) <- fml$fe
   cl <- lapply(seq_along(cl_terms), function(j) {
     if (cl_terms[j] %in% names(fe)) fe[[cl_terms[j]]] else codes_of(subset_ok(cl_vals[[j]]))
@@ -156,6 +161,9 @@ muffle_nan <- function(expr) {
 # from a transformation (log of zero or of a negative value) the user should see.
 check_finite <- function(v, name, arg = "formula") {
   if (!is.double(v)) return(invisible(v))
+  # fast path, two passes without allocation: no NA/NaN and a finite sum
+  # means no infinite value either
+  if (!anyNA(v) && is.finite(sum(v))) return(invisible(v))
   bad <- is.infinite(v) | is.nan(v)
   if (any(bad)) {
     exr_error(arg, "'", name, "' has non-finite values (Inf or NaN: a log of a non-positive ",
@@ -326,15 +334,17 @@ weights_vector <- function(weights, data) {
 
 # reghdfe's rule: drop observations alone in a fixed-effect group, repeatedly,
 # since each removal can create new singletons in another dimension.
-drop_singletons <- function(fe_vals) {
+drop_singletons <- function(fe_vals, coded = FALSE) {
   keep <- rep(TRUE, length(fe_vals[[1L]]))
-  codes <- lapply(fe_vals, codes_of)
+  codes <- if (coded) fe_vals else lapply(fe_vals, codes_of)
+  first <- TRUE
   repeat {
     single <- rep(FALSE, length(keep))
     for (cd in codes) {
-      cnt <- tabulate(cd[keep], nbins = max(cd))
-      single <- single | (keep & cnt[cd] == 1L)
+      cnt <- tabulate(if (first) cd else cd[keep], nbins = max(cd))
+      single <- single | (if (first) cnt[cd] == 1L else keep & cnt[cd] == 1L)
     }
+    first <- FALSE
     if (!any(single)) break
     keep <- keep & !single
   }

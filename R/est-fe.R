@@ -134,14 +134,14 @@ demean_design <- function(d, y, X, fixef_tol = 1e-10, fixef_maxit = 10000L, core
 
 # The exr_fe model from a least-squares fit on a design: variance through the
 # engine, statistics, and the constructor.
-fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", ...) {
+fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", nested = NULL, ...) {
   n <- length(d$y)
   type <- resolve_vcov_type(vcov, d$cluster, d$fe)
   cl <- resolve_clusters(type, d$cluster, d$fe)
   e <- fit$residuals
   w <- d$weights
   u <- if (is.null(w)) e else w * e
-  K <- param_count(fit$rank, d$fe, cl, ssc)
+  K <- param_count(fit$rank, d$fe, cl, ssc, nested)
   K_all <- param_count(fit$rank, d$fe, list(), exr_ssc(K_fixef = "full"))
   ssr <- sum(u * e)
   V <- vcov_engine(fit$bread, ls_scores(fit$Xd, u), type, cl, n = n, K = K,

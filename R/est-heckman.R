@@ -109,19 +109,21 @@ heckman_2step <- function(selection, outcome, data, cluster = NULL, vcov = NULL,
               "there is no selection to correct for; use fe_reg().")
   }
   if (all(s == 0)) exr_error("selection", "the selection indicator is 0 for every row.")
-  pfit <- binary_fit_design(d1$X, s, d1$weights, "probit", control, arg = "selection")
-  lp <- stats::pnorm(pfit$eta, log.p = TRUE)
-  imr1 <- exp(stats::dnorm(pfit$eta, log = TRUE) - lp)
+  pfit <- binary_fit_design(d1$X, s, d1$weights, "probit", control, arg = "selection",
+                            expected = FALSE)
+  # the inverse Mills ratio, phi/Phi of the index, stable in the lower tail
+  imr1 <- exp(stats::dnorm(pfit$eta, log = TRUE) - stats::pnorm(pfit$eta, log.p = TRUE))
 
   # step 2: the selected rows where the outcome equation is observed
   n_all <- nrow(data)
+  rows1 <- which(d1$keep)
   sel_rows <- rep(FALSE, n_all)
-  sel_rows[which(d1$keep)[s == 1]] <- TRUE
+  sel_rows[rows1[s == 1]] <- TRUE
   imr_all <- rep(NA_real_, n_all)
-  imr_all[d1$keep] <- imr1
+  imr_all[rows1] <- imr1
   d2 <- build_design(out, data, panel = panel, cluster = cluster, weights = weights,
                      singletons = singletons, subset = sel_rows)
-  row2 <- match(which(d2$keep), which(d1$keep))
+  row2 <- cumsum(d1$keep)[d2$keep]      # each outcome row's position among the probit rows
   X2 <- cbind(d2$X, imr = imr_all[d2$keep])
   if ("imr" %in% colnames(d2$X)) exr_error("outcome", "a regressor is already named 'imr'.")
   fit <- fit_within(d2, fixef_tol, fixef_maxit, cores, X = X2)
@@ -187,7 +189,9 @@ heckman_2step <- function(selection, outcome, data, cluster = NULL, vcov = NULL,
   st <- st[intersect(names(st), c("r.squared", "adj.r.squared", "within.r.squared", "n_groups"))]
   stats <- c(list(lambda = blam, sigma = sigma, rho = rho), st,
              list(n_selected = n2, n_censored = sum(s == 0)))
-  probit_model <- binary_result(pfit, d1, NULL, "expected", ssc, call, selection)
+  # the selection equation's own variance from the observed information, as
+  # heckit's probit (maxLik) and Stata's heckman report it
+  probit_model <- binary_result(pfit, d1, NULL, "observed", ssc, call, selection)
   new_exr_model("heckman", b, Vout$vcov, n2, call, outcome, fixef = names(d2$fe),
                 cluster = Vout$cluster_names, vcov_type = type, df_t = Vout$df_t, stats = stats,
                 keep = d2$keep, per_row = list(fitted.values = d2$y - e, residuals = e),

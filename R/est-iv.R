@@ -175,6 +175,9 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
     exr_warning("formula", msg, "; dropped.")
   }
   if (r$status == 2L) exr_error("formula", "fewer usable instruments than endogenous regressors.")
+  nm_x_idx <- which(keep_x)
+  nm_z_idx <- kx + which(keep_i)
+  nm_e_idx <- kx + l1 + seq_len(k1)
   nm_x <- colnames(X)[keep_x]
   nm_z <- colnames(Zx)[keep_i]
   nm_e <- colnames(E)
@@ -185,7 +188,12 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
   dimnames(r$Pi) <- list(c(nm_x, nm_z), nm_e)
   dimnames(r$ZZinv) <- list(c(nm_x, nm_z), c(nm_x, nm_z))
   colnames(r$fs_resid) <- nm_e
+  cn <- c(colnames(X), colnames(Zx), colnames(E))
+  dimnames(r$crossprod) <- list(cn, cn)
+  names(r$Aty) <- cn
   list(coefficients = b, bread = r$bread, residuals = r$residuals, H = r$H, Pi = r$Pi,
+       crossprod = r$crossprod, Aty = r$Aty, nm_x_idx = nm_x_idx, nm_z_idx = nm_z_idx,
+       nm_e_idx = nm_e_idx,
        ZZinv = r$ZZinv, fs_resid = r$fs_resid, Zd = dm$X[, zcols, drop = FALSE],
        Ed = dm$X[, kx + l1 + seq_len(k1), drop = FALSE], Xd = dm$X[, which(keep_x), drop = FALSE],
        yd = dm$y, keep_z = r$keep_z, nm_x = nm_x, nm_z = nm_z, nm_e = nm_e,
@@ -205,7 +213,8 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
   u <- fit$residuals
   uw <- if (is.null(w)) u else w * u
   ssr <- sum(uw * u)
-  K <- param_count(length(b), d$fe, cl, ssc)
+  nested <- if (length(cl) && length(d$fe)) fe_nested_in_cluster(d$fe, cl) else NULL
+  K <- param_count(length(b), d$fe, cl, ssc, nested)
   K_all <- param_count(length(b), d$fe, list(), exr_ssc(K_fixef = "full"))
   V <- vcov_engine(fit$bread, ls_scores(fit$H, uw), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(ssr, n, K, ssc), ssc = ssc)
@@ -213,8 +222,8 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
     exr_warning("fixef_maxit", "the fixed-effect projections did not converge in ",
                 max(abs(fit$iterations)), " sweeps; raise `fixef_maxit` or `fixef_tol`.")
   }
-  first <- iv_first_stages(fit, d, vcov, ssc, call, fml)
-  diag <- iv_diagnostics(fit, d, type, cl, ssc, first)
+  first <- iv_first_stages(fit, d, vcov, ssc, call, nested)
+  diag <- iv_diagnostics(fit, d, type, cl, ssc, first, nested, ssr)
   for (j in seq_along(first)) {
     first[[j]]$stats$first_F <- diag$first_stage$F[j]
     first[[j]]$stats$partial_r2 <- diag$first_stage$partial_r2[j]
@@ -241,7 +250,7 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
 # One exr_fe model per endogenous regressor: its regression on the exogenous
 # regressors and the excluded instruments, from the 2SLS core's first stages
 # (no second pass over the data), with the model's variance through fe_model().
-iv_first_stages <- function(fit, d, vcov, ssc, call, fml) {
+iv_first_stages <- function(fit, d, vcov, ssc, call, nested = NULL) {
   znames <- c(colnames(d$X), colnames(d$inst))
   kept <- fit$keep_z
   out <- list()
@@ -260,7 +269,8 @@ iv_first_stages <- function(fit, d, vcov, ssc, call, fml) {
     fj <- stats::as.formula(paste0("`", e, "` ~ ", rhs,
                                    if (length(d$fe)) paste(" |", paste(names(d$fe), collapse = " + "))),
                             env = baseenv())
-    m <- fe_model(f1, dj, vcov, ssc, call, fj, kind = "fe", first_stage_of = d$lhs_name)
+    m <- fe_model(f1, dj, vcov, ssc, call, fj, kind = "fe", nested = nested,
+                  first_stage_of = d$lhs_name)
     m$stats$logLik <- NULL
     out[[e]] <- m
   }
@@ -268,7 +278,7 @@ iv_first_stages <- function(fit, d, vcov, ssc, call, fml) {
 }
 
 # Every diagnostic of the model (see ?iv_reg).
-iv_diagnostics <- function(fit, d, type, cl, ssc, first) {
+iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
   n <- length(d$y)
   w <- d$weights
   sw <- if (is.null(w)) NULL else sqrt(w)
@@ -291,31 +301,45 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first) {
   }))
 
   # the endogenous regressors and excluded instruments with the exogenous
-  # regressors partialled out (already within the fixed effects), scaled by
-  # the square roots of the weights
-  Et <- fit$Ed
-  Zt <- fit$Zd[, nz, drop = FALSE]
-  Vt <- fit$fs_resid
-  if (!is.null(sw)) {
-    Et <- Et * sw; Zt <- Zt * sw; Vt <- Vt * sw
-  }
+  # regressors partialled out (within the fixed effects), from the weighted
+  # cross-products of the 2SLS core; per observation only when a robust
+  # statistic needs them (scaled by the square roots of the weights)
+  C <- fit$crossprod
+  xi <- fit$nm_x_idx; zi <- fit$nm_z_idx; ei <- fit$nm_e_idx
+  yy <- C[ei, ei, drop = FALSE]
+  zz <- C[zi, zi, drop = FALSE]
+  zy <- C[zi, ei, drop = FALSE]
   if (kx > 0) {
-    Xs <- fit$Xd
-    if (!is.null(sw)) Xs <- Xs * sw
-    q <- qr(Xs)
-    Et <- qr.resid(q, Et)
-    Zt <- qr.resid(q, Zt)
+    XXc <- chol(C[xi, xi, drop = FALSE])
+    BE <- chol2inv(XXc) %*% C[xi, c(ei, zi), drop = FALSE]
+    yy <- yy - crossprod(C[xi, ei, drop = FALSE], BE[, seq_len(k1), drop = FALSE])
+    zz <- zz - crossprod(C[xi, zi, drop = FALSE], BE[, k1 + seq_len(l1), drop = FALSE])
+    zy <- zy - crossprod(C[xi, zi, drop = FALSE], BE[, seq_len(k1), drop = FALSE])
   }
-  yy <- crossprod(Et)
-  zz <- crossprod(Zt)
-  zy <- crossprod(Zt, Et)
-  vv <- crossprod(Vt)
+  dimnames(yy) <- list(fit$nm_e, fit$nm_e)
+  # first-stage residual sums of squares: V'WV = E'WE - Pi'Z'WE
+  zc <- c(xi, zi)
+  vv <- C[ei, ei, drop = FALSE] - crossprod(fit$Pi, C[zc, ei, drop = FALSE])
   fs$partial_r2 <- 1 - diag(vv) / diag(yy)
+  partialled <- function() {
+    Et <- fit$Ed
+    Zt <- fit$Zd[, nz, drop = FALSE]
+    if (kx > 0) {
+      Xd <- fit$Xd
+      Et <- Et - Xd %*% BE[, seq_len(k1), drop = FALSE]
+      Zt <- Zt - Xd %*% BE[, k1 + seq_len(l1), drop = FALSE]
+    }
+    Vt <- fit$fs_resid
+    if (!is.null(sw)) {
+      Et <- Et * sw; Zt <- Zt * sw; Vt <- Vt * sw
+    }
+    list(E = Et, Z = Zt, V = Vt)
+  }
 
   # instruments counted with the fixed effects: all of them (CD), or as the
   # model's K counts them (KP, nested fixed effects as one)
   L_all <- param_count(kx + l1, d$fe, list(), exr_ssc(K_fixef = "full"))
-  L_vc <- param_count(kx + l1, d$fe, cl, exr_ssc(K_fixef = ssc$K_fixef))
+  L_vc <- param_count(kx + l1, d$fe, cl, exr_ssc(K_fixef = ssc$K_fixef), nested)
   rk_iid <- kp_rank_stat(yy, zz, zy, n, meat = NULL)
   cc <- rk_iid$cc
   kappa <- min(cc)^2
@@ -323,8 +347,9 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first) {
   robust <- type != "iid"
   if (robust) {
     cl_kp <- if (type == "cluster") cl else NULL
-    lm <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(Et, Zt, cl_kp))
-    wd <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(Vt, Zt, cl_kp))
+    pt <- partialled()
+    lm <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(pt$E, pt$Z, cl_kp))
+    wd <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(pt$V, pt$Z, cl_kp))
     if (type == "cluster") {
       G <- min(vapply(cl, function(c) max(c), integer(1)))
       kp_F <- wd$stat / (n - 1) * (n - L_vc) * (G - 1) / G / l1
@@ -343,20 +368,19 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first) {
 
   # over-identification
   if (l1 > k1) {
-    Zd <- fit$Zd
-    Zu <- crossprod(Zd, if (is.null(w)) fit$residuals else w * fit$residuals)
-    uwu <- sum((if (is.null(w)) 1 else w) * fit$residuals^2)
+    # Z'Wu = Z'Wy - Z'W[E, X] b, from the cross-products
+    Zu <- fit$Aty[zc] - C[zc, c(ei, xi), drop = FALSE] %*% fit$coefficients
     if (!robust) {
-      stats$sargan <- n * drop(crossprod(Zu, fit$ZZinv %*% Zu)) / uwu
+      stats$sargan <- n * drop(crossprod(Zu, fit$ZZinv %*% Zu)) / ssr
       stats$sargan_p <- stats::pchisq(stats$sargan, l1 - k1, lower.tail = FALSE)
     } else {
-      stats$hansen <- hansen_j(fit, d, type, cl)
+      stats$hansen <- hansen_j(fit, d, type, cl, zc, c(ei, xi))
       stats$hansen_p <- stats::pchisq(stats$hansen, l1 - k1, lower.tail = FALSE)
     }
   }
 
   # regression-based Durbin-Wu-Hausman test with the model's variance
-  dwh <- iv_dwh(fit, d, type, cl, ssc)
+  dwh <- iv_dwh(fit, d, type, cl, ssc, nested, vv)
   stats$dwh <- dwh$F
   stats$dwh_p <- dwh$p
   stats$n_instruments <- l1
@@ -424,16 +448,13 @@ kp_rank_stat <- function(yy, zz, zy, n, meat = NULL) {
 # Hansen's J after 2SLS as ivreg2 reports it: the two-step efficient GMM
 # criterion with the weight matrix from the 2SLS residuals (no small-sample
 # factor), robust or clustered.
-hansen_j <- function(fit, d, type, cl) {
+hansen_j <- function(fit, d, type, cl, zc, xc) {
   w <- d$weights
-  Zd <- fit$Zd
-  X2 <- cbind(fit$Ed, fit$Xd)
-  wv <- if (is.null(w)) 1 else w
   u <- fit$residuals
-  sc <- ls_scores(Zd, wv * u)
+  sc <- ls_scores(fit$Zd, if (is.null(w)) u else w * u)
   M <- if (type == "cluster") cluster_meat_cgm(sc, cl, exr_ssc(G_adj = FALSE)) else scores_meat(sc, NULL)
-  ZX <- crossprod(Zd, wv * X2)
-  Zy <- crossprod(Zd, wv * fit$yd)
+  ZX <- fit$crossprod[zc, xc, drop = FALSE]
+  Zy <- fit$Aty[zc]
   Mi_ZX <- solve(M, ZX)
   bg <- solve(crossprod(ZX, Mi_ZX), crossprod(Mi_ZX, Zy))
   g <- Zy - ZX %*% bg
@@ -443,21 +464,32 @@ hansen_j <- function(fit, d, type, cl) {
 # The regression-based (control-function) Durbin-Wu-Hausman test: least
 # squares of y on the endogenous and exogenous regressors and the first-stage
 # residuals; Wald test of the residuals' coefficients with the model's variance.
-iv_dwh <- function(fit, d, type, cl, ssc) {
+iv_dwh <- function(fit, d, type, cl, ssc, nested, vv) {
   n <- length(d$y)
+  C <- fit$crossprod
+  ei <- fit$nm_e_idx; xi <- fit$nm_x_idx
+  zc <- c(xi, fit$nm_z_idx)
+  k1 <- length(ei); kx <- length(xi)
+  # the Gram matrix of [E, X, V] from the cross-products: V'X = 0 (X is among
+  # the instruments), V'E = V'V, V'y = E'y - Pi'Z'y
+  ex <- c(ei, xi)
+  Vy <- fit$Aty[ei] - crossprod(fit$Pi, fit$Aty[zc])
+  G <- rbind(cbind(C[ex, ex, drop = FALSE], rbind(vv, matrix(0, kx, k1))),
+             cbind(vv, matrix(0, k1, kx), vv))
+  g <- c(fit$Aty[ex], Vy)
+  Gi <- tryCatch(chol2inv(chol(G)), error = function(e) NULL)
+  if (is.null(Gi)) return(list(F = NA_real_, p = NA_real_))
+  b <- drop(Gi %*% g)
   Xa <- cbind(fit$Ed, fit$Xd, fit$fs_resid)
-  colnames(Xa) <- c(fit$nm_e, fit$nm_x, paste0(".v_", fit$nm_e))
-  ols <- .Call(C_ols_fit, Xa, fit$yd, d$weights, NULL, collinear_tol)
-  vn <- paste0(".v_", fit$nm_e)
-  if (!all(ols$kept)) return(list(F = NA_real_, p = NA_real_))
-  e <- ols$residuals
+  nm <- c(fit$nm_e, fit$nm_x, paste0(".v_", fit$nm_e))
+  dimnames(Gi) <- list(nm, nm)
+  e <- fit$yd - drop(Xa %*% b)
   ue <- if (is.null(d$weights)) e else d$weights * e
-  K <- param_count(ols$rank, d$fe, cl, ssc)
-  dimnames(ols$bread) <- list(colnames(Xa), colnames(Xa))
-  V <- vcov_engine(ols$bread, ls_scores(Xa, ue), type, cl, n = n, K = K,
+  K <- param_count(length(b), d$fe, cl, ssc, nested)
+  V <- vcov_engine(Gi, ls_scores(Xa, ue), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(sum(ue * e), n, K, ssc), ssc = ssc)
-  bv <- stats::setNames(ols$coefficients, colnames(Xa))[vn]
-  k1 <- length(vn)
+  vn <- k1 + kx + seq_len(k1)
+  bv <- b[vn]
   Fst <- drop(crossprod(bv, solve(V$vcov[vn, vn, drop = FALSE], bv))) / k1
   p <- if (is.finite(V$df_t)) stats::pf(Fst, k1, V$df_t, lower.tail = FALSE) else
     stats::pchisq(Fst * k1, k1, lower.tail = FALSE)

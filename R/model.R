@@ -41,9 +41,11 @@ new_exr_model <- function(kind, coefficients, vcov, nobs, call, formula,
     stop("new_exr_model: stats must be a named list of scalars")
   }
   stats$nobs <- NULL
+  every <- !is.null(keep) && all(keep)
   aligned <- lapply(per_row, function(v) {
     if (is.null(keep)) return(v)
     if (length(v) != sum(keep)) stop("new_exr_model: per-row vectors must cover the rows used")
+    if (every) return(as.double(v))
     out <- rep(NA_real_, length(keep))
     out[keep] <- v
     out

@@ -109,10 +109,14 @@ resolve_clusters <- function(type, cluster, fe) {
 # the fixed-effect coefficients (sum(G_q) - (Q - 1)); under K_fixef =
 # "nonnested" a fixed effect nested in a cluster variable counts as one, under
 # "none" fixed effects do not count.
-param_count <- function(rank, fe, cluster = list(), ssc = exr_ssc()) {
+# `nested` may give fe_nested_in_cluster(fe, cluster) when the caller already
+# has it (an estimator counting K for several equations on the same rows).
+param_count <- function(rank, fe, cluster = list(), ssc = exr_ssc(), nested = NULL) {
   if (!length(fe) || ssc$K_fixef == "none") return(rank)
   sizes <- vapply(fe, function(v) max(v), integer(1))
-  if (ssc$K_fixef == "nonnested" && length(cluster)) sizes[fe_nested_in_cluster(fe, cluster)] <- 1L
+  if (ssc$K_fixef == "nonnested" && length(cluster)) {
+    sizes[if (is.null(nested)) fe_nested_in_cluster(fe, cluster) else nested] <- 1L
+  }
   rank + sum(sizes) - (length(sizes) - 1L)
 }
 

@@ -61,7 +61,7 @@ static void iv_check(int info)
  * Returns list(status, keep_z (logical kx + l1), keep_e (logical k1),
  *   coefficients (k1 + kx_kept: endogenous first), bread, residuals (u),
  *   H (n x (k1 + kx_kept): [Ehat, X kept]), Pi ((kx_kept + l1_kept) x k1),
- *   ZZinv, fs_resid (n x k1), method).
+ *   ZZinv, fs_resid (n x k1), method, crossprod = A'WA (p x p), Aty = A'Wy).
  * status: 0 fitted; 1 an endogenous regressor is collinear with the exogenous
  * ones or absorbed; 2 fewer kept instruments than endogenous regressors. On a
  * non-zero status only status, keep_z and keep_e are filled.
@@ -85,16 +85,17 @@ SEXP iv_fit(SEXP A_, SEXP y_, SEXP weights, SEXP scale, SEXP dims_, SEXP tol_)
     }
 
     int nprot = 0;
-    const char *nm[11] = {"status", "keep_z", "keep_e", "coefficients", "bread", "residuals", "H",
-                          "Pi", "ZZinv", "fs_resid", "method"};
-    SEXP out = PROTECT(exr_named_list(11, nm)); nprot++;
+    const char *nm[13] = {"status", "keep_z", "keep_e", "coefficients", "bread", "residuals", "H",
+                          "Pi", "ZZinv", "fs_resid", "method", "crossprod", "Aty"};
+    SEXP out = PROTECT(exr_named_list(13, nm)); nprot++;
     SEXP keep_z = allocVector(LGLSXP, kx + l1); SET_VECTOR_ELT(out, 1, keep_z);
     SEXP keep_e = allocVector(LGLSXP, k1); SET_VECTOR_ELT(out, 2, keep_e);
     int *kz = LOGICAL(keep_z), *ke = LOGICAL(keep_e);
 
     /* one pass: the cross-products of every column with every other and y */
-    double *C = (double *) R_alloc((size_t) p * p, sizeof(double));
-    double *Cy = (double *) R_alloc(p, sizeof(double));
+    SEXP C_ = allocMatrix(REALSXP, p, p); SET_VECTOR_ELT(out, 11, C_);
+    SEXP Cy_ = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 12, Cy_);
+    double *C = REAL(C_), *Cy = REAL(Cy_);
     exr_crossprod(A, y, w, n, p, C, Cy);
 
     /* collinearity: [X, Zx] in order, then E against the kept X */
