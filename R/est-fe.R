@@ -117,7 +117,7 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X
   list(coef_all = ols$coefficients, kept = kept, bread = bread, residuals = ols$residuals,
        Xd = if (all(kept)) dm$X else dm$X[, kept, drop = FALSE], yd = dm$y, rank = ols$rank,
        collinear = collinear, ls_method = ols$method,
-       fe_sizes = vapply(d$fe, function(v) max(v), integer(1)), iterations = dm$iterations,
+       fe_sizes = vapply(d$fe, n_groups, integer(1)), iterations = dm$iterations,
        converged = all(dm$iterations >= 0L))
 }
 
@@ -144,7 +144,7 @@ fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", nested = NUL
   K <- param_count(fit$rank, d$fe, cl, ssc, nested)
   K_all <- param_count(fit$rank, d$fe, list(), exr_ssc(K_fixef = "full"))
   ssr <- sum(u * e)
-  V <- vcov_engine(fit$bread, ls_scores(fit$Xd, u), type, cl, n = n, K = K,
+  V <- vcov_engine(fit$bread, ls_scores(fit$Xd, u, fit$Xd_cols), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(ssr, n, K, ssc), ssc = ssc)
   if (!fit$converged) {
     exr_warning("fixef_maxit", "the fixed-effect projections did not converge in ",

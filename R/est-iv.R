@@ -194,13 +194,12 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
   list(coefficients = b, bread = r$bread, residuals = r$residuals, H = r$H, Pi = r$Pi,
        crossprod = r$crossprod, Aty = r$Aty, nm_x_idx = nm_x_idx, nm_z_idx = nm_z_idx,
        nm_e_idx = nm_e_idx,
-       ZZinv = r$ZZinv, fs_resid = r$fs_resid, Zd = dm$X[, zcols, drop = FALSE],
-       Ed = dm$X[, kx + l1 + seq_len(k1), drop = FALSE], Xd = dm$X[, which(keep_x), drop = FALSE],
+       ZZinv = r$ZZinv, fs_resid = r$fs_resid, A = dm$X, zcols = zcols,
        yd = dm$y, keep_z = r$keep_z, nm_x = nm_x, nm_z = nm_z, nm_e = nm_e,
        dropped_x = colnames(X)[!keep_x], dropped_z = colnames(Zx)[!keep_i],
        ls_method = r$method, iterations = dm$iterations,
        converged = all(dm$iterations >= 0L),
-       fe_sizes = vapply(d$fe, function(v) max(v), integer(1)))
+       fe_sizes = vapply(d$fe, n_groups, integer(1)))
 }
 
 # The second stage's variance and statistics, the first stages and the diagnostics.
@@ -259,7 +258,8 @@ iv_first_stages <- function(fit, d, vcov, ssc, call, nested = NULL) {
     coef_all <- stats::setNames(rep(NA_real_, length(znames)), znames)
     coef_all[kept] <- fit$Pi[, j]
     f1 <- list(coef_all = coef_all, kept = kept, bread = fit$ZZinv,
-               residuals = fit$fs_resid[, j], Xd = fit$Zd, yd = fit$Ed[, j], rank = sum(kept),
+               residuals = fit$fs_resid[, j], Xd = fit$A, Xd_cols = fit$zcols,
+               yd = fit$A[, fit$nm_e_idx[j]], rank = sum(kept),
                collinear = znames[!kept], ls_method = fit$ls_method, fe_sizes = fit$fe_sizes,
                iterations = fit$iterations, converged = fit$converged)
     dj <- d
@@ -321,19 +321,25 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
   zc <- c(xi, zi)
   vv <- C[ei, ei, drop = FALSE] - crossprod(fit$Pi, C[zc, ei, drop = FALSE])
   fs$partial_r2 <- 1 - diag(vv) / diag(yy)
-  partialled <- function() {
-    Et <- fit$Ed
-    Zt <- fit$Zd[, nz, drop = FALSE]
-    if (kx > 0) {
-      Xd <- fit$Xd
-      Et <- Et - Xd %*% BE[, seq_len(k1), drop = FALSE]
-      Zt <- Zt - Xd %*% BE[, k1 + seq_len(l1), drop = FALSE]
+  # the two meats of the robust rank statistics, in C, per cluster variable
+  # set (the Cameron-Gelbach-Miller sum for several), no small-sample factor
+  kp_meats <- function(cl_kp) {
+    BEm <- if (kx > 0) BE[, seq_len(k1), drop = FALSE] else numeric(0)
+    BZm <- if (kx > 0) BE[, k1 + seq_len(l1), drop = FALSE] else numeric(0)
+    one <- function(cc) .Call(C_iv_kp_meat, fit$A, as.integer(ei), as.integer(zi), as.integer(xi),
+                              as.double(BEm), as.double(BZm), fit$fs_resid, sw, cc)
+    if (is.null(cl_kp)) return(one(NULL))
+    Q <- length(cl_kp)
+    acc <- NULL
+    for (size in seq_len(Q)) {
+      for (set in utils::combn(Q, size, simplify = FALSE)) {
+        cc <- if (size == 1L) cl_kp[[set]] else codes_of(interact_codes(cl_kp[set]))
+        r <- one(as.integer(cc))
+        sg <- if (size %% 2L == 1L) 1 else -1
+        acc <- if (is.null(acc)) lapply(r, `*`, sg) else Map(function(a, b) a + sg * b, acc, r)
+      }
     }
-    Vt <- fit$fs_resid
-    if (!is.null(sw)) {
-      Et <- Et * sw; Zt <- Zt * sw; Vt <- Vt * sw
-    }
-    list(E = Et, Z = Zt, V = Vt)
+    acc
   }
 
   # instruments counted with the fixed effects: all of them (CD), or as the
@@ -347,11 +353,11 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
   robust <- type != "iid"
   if (robust) {
     cl_kp <- if (type == "cluster") cl else NULL
-    pt <- partialled()
-    lm <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(pt$E, pt$Z, cl_kp))
-    wd <- kp_rank_stat(yy, zz, zy, n, meat = kron_meat(pt$V, pt$Z, cl_kp))
+    mt <- kp_meats(cl_kp)
+    lm <- kp_rank_stat(yy, zz, zy, n, meat = mt$lm)
+    wd <- kp_rank_stat(yy, zz, zy, n, meat = mt$wald)
     if (type == "cluster") {
-      G <- min(vapply(cl, function(c) max(c), integer(1)))
+      G <- min(vapply(cl, n_groups, integer(1)))
       kp_F <- wd$stat / (n - 1) * (n - L_vc) * (G - 1) / G / l1
     } else {
       kp_F <- wd$stat * (n - L_vc) / n / l1
@@ -389,16 +395,6 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
   list(stats = stats, first_stage = fs,
        weak_id = list(canonical_correlations = cc, cd_F = cd_F, kp_F = kp_F, kp_LM = kp_LM,
                       kp_LM_df = id_df, robust = robust, stock_yogo = sy))
-}
-
-# The per-observation Kronecker scores vec(z_i e_i') (column k of e times every
-# z, the order of ranktest's vec) and their meat
-# sum_g s_g s_g' (one row per observation without clusters; the
-# Cameron-Gelbach-Miller sum for several cluster variables), no small-sample factor.
-kron_meat <- function(e, z, cl = NULL) {
-  S <- do.call(cbind, lapply(seq_len(ncol(e)), function(k) z * e[, k]))
-  if (is.null(cl)) return(scores_meat(S, NULL))
-  cluster_meat_cgm(S, cl, exr_ssc(G_adj = FALSE))
 }
 
 #' The Kleibergen-Paap (2006) rk statistic for the full-rank test
@@ -451,7 +447,7 @@ kp_rank_stat <- function(yy, zz, zy, n, meat = NULL) {
 hansen_j <- function(fit, d, type, cl, zc, xc) {
   w <- d$weights
   u <- fit$residuals
-  sc <- ls_scores(fit$Zd, if (is.null(w)) u else w * u)
+  sc <- ls_scores(fit$A, if (is.null(w)) u else w * u, fit$zcols)
   M <- if (type == "cluster") cluster_meat_cgm(sc, cl, exr_ssc(G_adj = FALSE)) else scores_meat(sc, NULL)
   ZX <- fit$crossprod[zc, xc, drop = FALSE]
   Zy <- fit$Aty[zc]
@@ -480,7 +476,7 @@ iv_dwh <- function(fit, d, type, cl, ssc, nested, vv) {
   Gi <- tryCatch(chol2inv(chol(G)), error = function(e) NULL)
   if (is.null(Gi)) return(list(F = NA_real_, p = NA_real_))
   b <- drop(Gi %*% g)
-  Xa <- cbind(fit$Ed, fit$Xd, fit$fs_resid)
+  Xa <- cbind(fit$A[, ex, drop = FALSE], fit$fs_resid)
   nm <- c(fit$nm_e, fit$nm_x, paste0(".v_", fit$nm_e))
   dimnames(Gi) <- list(nm, nm)
   e <- fit$yd - drop(Xa %*% b)

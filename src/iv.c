@@ -519,3 +519,100 @@ SEXP heckman_boot(SEXP W_, SEXP s_, SEXP cl1_, SEXP X_, SEXP y_, SEXP row2_, SEX
     UNPROTECT(1);
     return out;
 }
+
+/*
+ * .Call entry: iv_kp_meat(A, ecols, zcols, xcols, BE, BZ, V, sw, cluster)
+ * The meats of the Kleibergen-Paap rank statistics in one pass, without
+ * forming the partialled variables: with E, Z, X the columns ecols, zcols,
+ * xcols (1-based) of the demeaned design A, e_i = sw_i (E_i - X_i BE) (the
+ * endogenous regressors less their projection on the exogenous ones),
+ * z_i = sw_i (Z_i - X_i BZ) and v_i = sw_i V_i (first-stage residuals), the
+ * scores vec(z_i e_i') (LM) and vec(z_i v_i') (Wald), column k of e/v times
+ * every z (ranktest's order), are summed by cluster (or taken per row) and
+ * M = sum_g s_g s_g' returned for both.
+ *   A n x p; BE kx x k, BZ kx x l; V n x k; sw square roots of the weights or
+ *   NULL; cluster codes 1..G or NULL.
+ * Returns list(lm, wald), each (k l) x (k l).
+ */
+SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_, SEXP V_, SEXP sw_,
+                SEXP cl_)
+{
+    if (!isReal(A_) || !isMatrix(A_) || !isReal(V_) || !isMatrix(V_))
+        exr_raise("A", "A and V must be double matrices");
+    const int n = nrows(A_), p = ncols(A_);
+    const int k = (int) XLENGTH(ecols), l = (int) XLENGTH(zcols), kx = (int) XLENGTH(xcols);
+    const int *ec = exr_int_arg(ecols, k, "ecols"), *zc = exr_int_arg(zcols, l, "zcols"),
+              *xc = exr_int_arg(xcols, kx, "xcols");
+    if (k < 1 || l < 1 || nrows(V_) != n || ncols(V_) != k) exr_raise("V", "does not match A and ecols");
+    const double *A = REAL(A_);
+    const double **E = (const double **) R_alloc(k, sizeof(double *));
+    const double **Z = (const double **) R_alloc(l, sizeof(double *));
+    const double **X = (const double **) R_alloc(kx + 1, sizeof(double *));
+    for (int j = 0; j < k; j++) {
+        if (ec[j] < 1 || ec[j] > p) exr_raise("ecols", "out of range");
+        E[j] = A + (R_xlen_t) (ec[j] - 1) * n;
+    }
+    for (int j = 0; j < l; j++) {
+        if (zc[j] < 1 || zc[j] > p) exr_raise("zcols", "out of range");
+        Z[j] = A + (R_xlen_t) (zc[j] - 1) * n;
+    }
+    for (int j = 0; j < kx; j++) {
+        if (xc[j] < 1 || xc[j] > p) exr_raise("xcols", "out of range");
+        X[j] = A + (R_xlen_t) (xc[j] - 1) * n;
+    }
+    const double *BE = exr_real_arg(BE_, (R_xlen_t) kx * k, "BE");
+    const double *BZ = exr_real_arg(BZ_, (R_xlen_t) kx * l, "BZ");
+    const double *sw = isNull(sw_) ? NULL : exr_real_arg(sw_, n, "sw");
+    const double *V = REAL(V_);
+    int G = n;
+    const int *cl = NULL;
+    if (!isNull(cl_)) {
+        cl = exr_int_arg(cl_, n, "cluster");
+        G = 0;
+        for (int i = 0; i < n; i++) {
+            if (cl[i] == NA_INTEGER || cl[i] < 1) exr_raise("cluster", "codes must be positive integers");
+            if (cl[i] > G) G = cl[i];
+        }
+    }
+    const int m = k * l;
+    double *S1 = (double *) R_alloc((size_t) G * m, sizeof(double));
+    double *S2 = (double *) R_alloc((size_t) G * m, sizeof(double));
+    memset(S1, 0, (size_t) G * m * sizeof(double));
+    memset(S2, 0, (size_t) G * m * sizeof(double));
+    double *e = (double *) R_alloc(k, sizeof(double)), *z = (double *) R_alloc(l, sizeof(double));
+    for (int i = 0; i < n; i++) {
+        const double s = sw ? sw[i] : 1.0;
+        for (int j = 0; j < k; j++) {
+            double t = E[j][i];
+            for (int a = 0; a < kx; a++) t -= X[a][i] * BE[a + (R_xlen_t) j * kx];
+            e[j] = s * t;
+        }
+        for (int j = 0; j < l; j++) {
+            double t = Z[j][i];
+            for (int a = 0; a < kx; a++) t -= X[a][i] * BZ[a + (R_xlen_t) j * kx];
+            z[j] = s * t;
+        }
+        const R_xlen_t g = cl ? cl[i] - 1 : i;
+        for (int j = 0; j < k; j++) {
+            const double ej = e[j], vj = s * V[i + (R_xlen_t) j * n];
+            for (int b = 0; b < l; b++) {
+                S1[g + (R_xlen_t) (j * l + b) * G] += ej * z[b];
+                S2[g + (R_xlen_t) (j * l + b) * G] += vj * z[b];
+            }
+        }
+    }
+    const char *nm[2] = {"lm", "wald"};
+    SEXP out = PROTECT(exr_named_list(2, nm));
+    SEXP M1 = allocMatrix(REALSXP, m, m); SET_VECTOR_ELT(out, 0, M1);
+    SEXP M2 = allocMatrix(REALSXP, m, m); SET_VECTOR_ELT(out, 1, M2);
+    const double one = 1.0, zero = 0.0;
+    F77_CALL(dsyrk)("U", "T", &m, &G, &one, S1, &G, &zero, REAL(M1), &m FCONE FCONE);
+    F77_CALL(dsyrk)("U", "T", &m, &G, &one, S2, &G, &zero, REAL(M2), &m FCONE FCONE);
+    for (int a = 0; a < m; a++)
+        for (int c = 0; c < a; c++) {
+            REAL(M1)[a + (R_xlen_t) c * m] = REAL(M1)[c + (R_xlen_t) a * m];
+            REAL(M2)[a + (R_xlen_t) c * m] = REAL(M2)[c + (R_xlen_t) a * m];
+        }
+    UNPROTECT(1);
+    return out;
+}
