@@ -63,7 +63,8 @@
 #' @param control list for the probit (`maxit`, `tol`), as in [probit()].
 #' @return An object of class `c("exr_heckman", "exr_model")`: the outcome
 #'   coefficients (`imr` last) and their variance, `probit` (the selection
-#'   equation, an `exr_binary` model), `lambda`, `sigma`, `rho`, `imr` (aligned
+#'   equation, an `exr_binary` model whose variance is the inverse observed
+#'   information, as heckit's probit and Stata's heckman report it), `lambda`, `sigma`, `rho`, `imr` (aligned
 #'   with the rows of `data`), `boot` (the draws, when `boot > 0`), `stats`
 #'   (`lambda`, `sigma`, `rho`, `r.squared`, `adj.r.squared`,
 #'   `within.r.squared`, `n_selected`, `n_censored`) and the fields of every model.
