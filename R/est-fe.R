@@ -126,10 +126,8 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X
 # collinearity rule's reference.
 demean_design <- function(d, y, X, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L) {
   if (!length(d$fe)) return(list(y = y, X = X, scale = NULL, iterations = integer(0)))
-  dm <- .Call(C_fe_demean, y, X, unname(d$fe), d$weights, as.double(fixef_tol),
-              as.integer(fixef_maxit), as.integer(cores))
-  colnames(dm$X) <- colnames(X)
-  dm
+  .Call(C_fe_demean, y, X, unname(d$fe), d$weights, as.double(fixef_tol),
+        as.integer(fixef_maxit), as.integer(cores))
 }
 
 # The exr_fe model from a least-squares fit on a design: variance through the

@@ -5,17 +5,26 @@ needed <- c(
   "roxygen2", "knitr", "rmarkdown", "generics", "testthat",
   # reference implementations the tests compare against
   "fixest", "plm", "frontier", "Benchmarking", "sampleSelection", "MatchIt", "AER",
-  "sandwich", "lmtest", "economiccomplexity", "REAT", "wooldridge", "cragg"
+  "sandwich", "lmtest", "economiccomplexity", "REAT", "wooldridge", "cragg",
+  # tables: modelsummary compatibility is tested
+  "modelsummary"
 )
 have <- rownames(installed.packages())
+repos <- getOption("repos")
+if (is.null(repos) || identical(unname(repos["CRAN"]), "@CRAN@")) {
+  repos <- c(CRAN = "https://cloud.r-project.org")
+}
+# modelsummary's table engine (tinytable) registers a method for xfun::record_print, which
+# Debian's xfun (0.37) lacks; CRAN's xfun in turn needs a knitr newer than Debian's. Neither
+# is a recommended package.
+if ("xfun" %in% have && !("record_print" %in% getNamespaceExports("xfun"))) {
+  message("deps: install.packages(xfun, knitr, highr) (newer than Debian's, for tinytable)")
+  install.packages(c("xfun", "knitr", "highr"), repos = repos, dependencies = NA, quiet = TRUE)
+}
 todo <- setdiff(needed, have)
 if (length(todo)) {
   message("deps: install.packages(", paste(todo, collapse = ", "), ")")
   options(Ncpus = 2L)
-  repos <- getOption("repos")
-  if (is.null(repos) || identical(unname(repos["CRAN"]), "@CRAN@")) {
-    repos <- c(CRAN = "https://cloud.r-project.org")
-  }
   # dependencies = NA: Depends/Imports/LinkingTo only; "recommended" packages that are already
   # installed are skipped by install.packages, so Matrix and friends are never replaced.
   install.packages(todo, repos = repos, dependencies = NA, quiet = TRUE)
