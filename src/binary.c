@@ -70,20 +70,28 @@ static double bin_eval(int link, const double *X, const double *y, const double 
     if (p > 0) F77_CALL(dgemv)("N", &n, &p, &pone, X, &n, b, &one, &zero, eta, &one FCONE);
     else memset(eta, 0, (size_t) n * sizeof(double));
     double ll = 0.0;
-    /* xw holds the square roots of the information weights, then X scaled */
+    /* sq holds the information weights w_i h_i; a narrow X goes to the
+     * weighted one-pass cross-product, a wide one is scaled by their square
+     * roots (in xw) for BLAS */
     double *sq = xw + (size_t) n * p;
+    const int narrow = p <= 16;
     memset(g, 0, (size_t) p * sizeof(double));
     for (int i = 0; i < n; i++) {
         double li, si, hi, wi = w ? w[i] : 1.0;
         bin_terms(link, y[i], eta[i], &li, &si, &hi, NULL);
         ll += wi * li;
-        sq[i] = sqrt(wi * (hi > 0 ? hi : 0.0));
+        sq[i] = wi * (hi > 0 ? hi : 0.0);
+        if (!narrow) sq[i] = sqrt(sq[i]);
         for (int j = 0; j < p; j++) g[j] += wi * si * X[i + (R_xlen_t) j * n];
     }
     if (H) {
-        for (int j = 0; j < p; j++)
-            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
-        exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
+        if (narrow) {
+            exr_crossprod(X, NULL, sq, n, p, H, NULL);
+        } else {
+            for (int j = 0; j < p; j++)
+                for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
+            exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
+        }
     }
     return ll;
 }
