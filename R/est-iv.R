@@ -68,6 +68,11 @@
 #'
 #' @inheritParams fe_reg
 #' @param formula `y ~ exog | fe | endo ~ inst`.
+#' @param diagnostics `FALSE` skips the diagnostics that need further passes
+#'   over the data when the variance is robust or clustered (the
+#'   Kleibergen-Paap statistics, Hansen's J and the Durbin-Wu-Hausman test,
+#'   then `NA`), for repeated fits on large data; the first stages, first-stage
+#'   F, Cragg-Donald F and Sargan statistic are always computed.
 #' @return An object of class `c("exr_iv", "exr_model")` with the fields of
 #'   [fe_reg()]'s result, plus `first` (named list of the first stages, class
 #'   `exr_fe`, each with `first_F`, `partial_r2`, `cd_F` and `kp_F` in its
@@ -92,7 +97,8 @@
 #' @export
 iv_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, panel = NULL,
                    singletons = c("drop", "keep"), ssc = NULL, fixef_tol = 1e-10,
-                   fixef_maxit = 10000L, cores = getOption("exportres.cores", 1L)) {
+                   fixef_maxit = 10000L, cores = getOption("exportres.cores", 1L),
+                   diagnostics = TRUE) {
   call <- match.call()
   singletons <- match_choice(singletons, c("drop", "keep"), "singletons")
   vcov <- vcov_choice(vcov)
@@ -107,7 +113,7 @@ iv_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
                     singletons = singletons)
   iv_check_parts(d)
   fit <- iv_fit_design(d, fixef_tol, fixef_maxit, cores)
-  iv_model(fit, d, vcov, ssc, call, formula, fml)
+  iv_model(fit, d, vcov, ssc, call, formula, fml, check_flag(diagnostics, "diagnostics"))
 }
 
 # The argument checks of the fixed-effect projections, shared by the estimators.
@@ -183,11 +189,10 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
   nm_e <- colnames(E)
   b <- stats::setNames(r$coefficients, c(nm_e, nm_x))
   dimnames(r$bread) <- list(names(b), names(b))
-  colnames(r$H) <- names(b)
+  # (the n-row matrices H and fs_resid stay unnamed: naming them would copy them)
   zcols <- which(r$keep_z)
   dimnames(r$Pi) <- list(c(nm_x, nm_z), nm_e)
   dimnames(r$ZZinv) <- list(c(nm_x, nm_z), c(nm_x, nm_z))
-  colnames(r$fs_resid) <- nm_e
   cn <- c(colnames(X), colnames(Zx), colnames(E))
   dimnames(r$crossprod) <- list(cn, cn)
   names(r$Aty) <- cn
@@ -203,7 +208,7 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
 }
 
 # The second stage's variance and statistics, the first stages and the diagnostics.
-iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
+iv_model <- function(fit, d, vcov, ssc, call, formula, fml, diagnostics = TRUE) {
   n <- length(d$y)
   w <- d$weights
   type <- resolve_vcov_type(vcov, d$cluster, d$fe)
@@ -222,14 +227,16 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
                 max(abs(fit$iterations)), " sweeps; raise `fixef_maxit` or `fixef_tol`.")
   }
   first <- iv_first_stages(fit, d, vcov, ssc, call, nested)
-  diag <- iv_diagnostics(fit, d, type, cl, ssc, first, nested, ssr)
+  diag <- iv_diagnostics(fit, d, type, cl, ssc, first, nested, ssr, full = diagnostics)
   for (j in seq_along(first)) {
     first[[j]]$stats$first_F <- diag$first_stage$F[j]
     first[[j]]$stats$partial_r2 <- diag$first_stage$partial_r2[j]
     first[[j]]$stats$cd_F <- diag$stats$cd_F
     first[[j]]$stats$kp_F <- diag$stats$kp_F
   }
-  st <- ls_stats(list(yd = fit$yd, rank = length(b), Xd = fit$H, fe_sizes = fit$fe_sizes),
+  # ls_stats() reads the regressors' names only (is there an intercept?)
+  st <- ls_stats(list(yd = fit$yd, rank = length(b), fe_sizes = fit$fe_sizes,
+                      Xd = matrix(0, 0L, length(b), dimnames = list(NULL, names(b)))),
                  d, ssr, K_all)
   st <- st[intersect(names(st), c("r.squared", "adj.r.squared", "within.r.squared", "sigma",
                                   "n_groups"))]
@@ -243,7 +250,7 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml) {
                 n_singletons = d$n_singletons, iterations = fit$iterations,
                 converged = fit$converged, ls_method = fit$ls_method, first = first,
                 first_stage = diag$first_stage, weak_id = diag$weak_id,
-                endogenous = fit$nm_e, instruments = fit$nm_z)
+                endogenous = fit$nm_e, instruments = fit$nm_z, diagnostics = diagnostics)
 }
 
 # One exr_fe model per endogenous regressor: its regression on the exogenous
@@ -278,7 +285,7 @@ iv_first_stages <- function(fit, d, vcov, ssc, call, nested = NULL) {
 }
 
 # Every diagnostic of the model (see ?iv_reg).
-iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
+iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr, full = TRUE) {
   n <- length(d$y)
   w <- d$weights
   sw <- if (is.null(w)) NULL else sqrt(w)
@@ -351,7 +358,9 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
   kappa <- min(cc)^2
   cd_F <- kappa / (1 - kappa) * (n - L_all) / l1
   robust <- type != "iid"
-  if (robust) {
+  if (robust && !full) {
+    kp_LM <- kp_F <- NA_real_
+  } else if (robust) {
     cl_kp <- if (type == "cluster") cl else NULL
     mt <- kp_meats(cl_kp)
     lm <- kp_rank_stat(yy, zz, zy, n, meat = mt$lm)
@@ -379,14 +388,14 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr) {
     if (!robust) {
       stats$sargan <- n * drop(crossprod(Zu, fit$ZZinv %*% Zu)) / ssr
       stats$sargan_p <- stats::pchisq(stats$sargan, l1 - k1, lower.tail = FALSE)
-    } else {
+    } else if (full) {
       stats$hansen <- hansen_j(fit, d, type, cl, zc, c(ei, xi))
       stats$hansen_p <- stats::pchisq(stats$hansen, l1 - k1, lower.tail = FALSE)
     }
   }
 
   # regression-based Durbin-Wu-Hausman test with the model's variance
-  dwh <- iv_dwh(fit, d, type, cl, ssc, nested, vv)
+  dwh <- if (full) iv_dwh(fit, d, type, cl, ssc, nested, vv) else list(F = NA_real_, p = NA_real_)
   stats$dwh <- dwh$F
   stats$dwh_p <- dwh$p
   stats$n_instruments <- l1
@@ -546,5 +555,8 @@ print.exr_iv <- function(x, digits = 4, ...) {
   }
   cat(sprintf("Endogeneity (Durbin-Wu-Hausman, regression-based, %s): F = %s, p = %s\n",
               tolower(vcov_label(x)), fmt(s$dwh), format.pval(s$dwh_p, digits = 3)))
+  if (isFALSE(x$diagnostics)) {
+    cat("(diagnostics = FALSE: the robust rank statistics, Hansen J and the DWH test were not computed)\n")
+  }
   invisible(x)
 }

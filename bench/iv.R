@@ -13,7 +13,8 @@
 #      diagnostic (first stage, CD, KP LM and Wald, Hansen J, DWH) in the timed
 #      call; fixest's fit computes its first stages and its own diagnostics on
 #      demand, so `fitstat(ivwald, cd, wh)` is also timed on its side in
-#      (a2) and not in (a1).
+#      (a2) and not in (a1); (a3) ours with diagnostics = FALSE (first stages,
+#      first-stage F, Cragg-Donald only) against fixest's plain fit.
 #  (b) heckman: 100,000 rows cross-section, Heckman-Greene variance, against
 #      heckit (its default two-step with the corrected variance).
 #
@@ -79,6 +80,7 @@ ref2 <- function() {
   fitstat(r, c("ivwald", "cd", "wh"))
   r
 }
+ours_lean <- function() iv_reg(f, d, cluster = ~id, cores = 1L, diagnostics = FALSE)
 tp <- time_pair(ours, ref, reps)
 bo <- coef(tp$fit_o); so <- tp$fit_o$se
 br <- coef(tp$fit_r); names(br) <- sub("^fit_", "", names(br))
@@ -88,6 +90,8 @@ md <- max(rd(bo[names(br)], br), rd(so[names(sr)], sr),
 report("iv_fe2_cluster_1thread", n, tp, md)
 tp2 <- time_pair(ours, ref2, reps)
 report("iv_fe2_cluster_1thread_with_fitstat", n, tp2, md)
+tp3 <- time_pair(ours_lean, ref, reps)
+report("iv_fe2_cluster_1thread_diagnostics_false", n, tp3, md)
 
 # (b) Heckman two-step, cross-section of 100,000
 set.seed(2)

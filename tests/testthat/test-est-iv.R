@@ -239,6 +239,16 @@ test_that("l() lags in every part equal precomputed lags; print and glance", {
   expect_equal(unname(coef(a)), unname(coef(b)), tolerance = 1e-12)
   expect_identical(names(coef(a)), c("l(d1, 1)", "l(x, 1)"))
   expect_output(print(a), "Cragg-Donald")
+  # diagnostics = FALSE: the same fit, the expensive robust diagnostics left out
+  q <- iv_reg(y ~ l(x, 1) | g + t | l(d1, 1) ~ l(z1, 1) + z2, d, panel = c("g", "t"), cluster = ~g,
+              diagnostics = FALSE)
+  r <- iv_reg(y ~ l(x, 1) | g + t | l(d1, 1) ~ l(z1, 1) + z2, d, panel = c("g", "t"), cluster = ~g)
+  expect_identical(coef(q), coef(r))
+  expect_identical(q$vcov, r$vcov)
+  expect_identical(q$stats$first_F, r$stats$first_F)
+  expect_identical(q$stats$cd_F, r$stats$cd_F)
+  expect_true(is.na(q$stats$kp_F) && is.na(q$stats$dwh) && is.null(q$stats$hansen))
+  expect_output(print(q), "diagnostics = FALSE")
   gl <- glance(a)
   expect_true(all(c("first_F", "cd_F", "kp_F", "kp_LM", "kp_LM_p", "sargan", "sargan_p", "dwh",
                     "dwh_p", "n_instruments") %in% names(gl)))
