@@ -189,17 +189,19 @@ iv_fit_design <- function(d, fixef_tol, fixef_maxit, cores) {
   nm_e <- colnames(E)
   b <- stats::setNames(r$coefficients, c(nm_e, nm_x))
   dimnames(r$bread) <- list(names(b), names(b))
-  # (the n-row matrices H and fs_resid stay unnamed: naming them would copy them)
+  # (the n-row matrix HV = [Ehat, X, V] stays unnamed: naming it would copy it)
   zcols <- which(r$keep_z)
   dimnames(r$Pi) <- list(c(nm_x, nm_z), nm_e)
   dimnames(r$ZZinv) <- list(c(nm_x, nm_z), c(nm_x, nm_z))
   cn <- c(colnames(X), colnames(Zx), colnames(E))
   dimnames(r$crossprod) <- list(cn, cn)
   names(r$Aty) <- cn
-  list(coefficients = b, bread = r$bread, residuals = r$residuals, H = r$H, Pi = r$Pi,
+  kb <- length(b)
+  list(coefficients = b, bread = r$bread, residuals = r$residuals, HV = r$HV,
+       H_cols = seq_len(kb), V_cols = kb + seq_len(k1), Pi = r$Pi,
        crossprod = r$crossprod, Aty = r$Aty, nm_x_idx = nm_x_idx, nm_z_idx = nm_z_idx,
        nm_e_idx = nm_e_idx,
-       ZZinv = r$ZZinv, fs_resid = r$fs_resid, A = dm$X, zcols = zcols,
+       ZZinv = r$ZZinv, A = dm$X, zcols = zcols,
        yd = dm$y, keep_z = r$keep_z, nm_x = nm_x, nm_z = nm_z, nm_e = nm_e,
        dropped_x = colnames(X)[!keep_x], dropped_z = colnames(Zx)[!keep_i],
        ls_method = r$method, iterations = dm$iterations,
@@ -220,7 +222,7 @@ iv_model <- function(fit, d, vcov, ssc, call, formula, fml, diagnostics = TRUE) 
   nested <- if (length(cl) && length(d$fe)) fe_nested_in_cluster(d$fe, cl) else NULL
   K <- param_count(length(b), d$fe, cl, ssc, nested)
   K_all <- param_count(length(b), d$fe, list(), exr_ssc(K_fixef = "full"))
-  V <- vcov_engine(fit$bread, ls_scores(fit$H, uw), type, cl, n = n, K = K,
+  V <- vcov_engine(fit$bread, ls_scores(fit$HV, uw, fit$H_cols), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(ssr, n, K, ssc), ssc = ssc)
   if (!fit$converged) {
     exr_warning("fixef_maxit", "the fixed-effect projections did not converge in ",
@@ -265,7 +267,7 @@ iv_first_stages <- function(fit, d, vcov, ssc, call, nested = NULL) {
     coef_all <- stats::setNames(rep(NA_real_, length(znames)), znames)
     coef_all[kept] <- fit$Pi[, j]
     f1 <- list(coef_all = coef_all, kept = kept, bread = fit$ZZinv,
-               residuals = fit$fs_resid[, j], Xd = fit$A, Xd_cols = fit$zcols,
+               residuals = fit$HV[, fit$V_cols[j]], Xd = fit$A, Xd_cols = fit$zcols,
                yd = fit$A[, fit$nm_e_idx[j]], rank = sum(kept),
                collinear = znames[!kept], ls_method = fit$ls_method, fe_sizes = fit$fe_sizes,
                iterations = fit$iterations, converged = fit$converged)
@@ -334,7 +336,7 @@ iv_diagnostics <- function(fit, d, type, cl, ssc, first, nested = NULL, ssr, ful
     BEm <- if (kx > 0) BE[, seq_len(k1), drop = FALSE] else numeric(0)
     BZm <- if (kx > 0) BE[, k1 + seq_len(l1), drop = FALSE] else numeric(0)
     one <- function(cc) .Call(C_iv_kp_meat, fit$A, as.integer(ei), as.integer(zi), as.integer(xi),
-                              as.double(BEm), as.double(BZm), fit$fs_resid, sw, cc)
+                              as.double(BEm), as.double(BZm), fit$HV, as.integer(fit$V_cols), sw, cc)
     if (is.null(cl_kp)) return(one(NULL))
     Q <- length(cl_kp)
     acc <- NULL
@@ -475,27 +477,34 @@ iv_dwh <- function(fit, d, type, cl, ssc, nested, vv) {
   ei <- fit$nm_e_idx; xi <- fit$nm_x_idx
   zc <- c(xi, fit$nm_z_idx)
   k1 <- length(ei); kx <- length(xi)
-  # the Gram matrix of [E, X, V] from the cross-products: V'X = 0 (X is among
-  # the instruments), V'E = V'V, V'y = E'y - Pi'Z'y
-  ex <- c(ei, xi)
-  Vy <- fit$Aty[ei] - crossprod(fit$Pi, fit$Aty[zc])
-  G <- rbind(cbind(C[ex, ex, drop = FALSE], rbind(vv, matrix(0, kx, k1))),
-             cbind(vv, matrix(0, k1, kx), vv))
-  g <- c(fit$Aty[ex], Vy)
+  # The augmented regression y = E b_E + X b_X + V b_V is fitted as
+  # y = Ehat c_E + X c_X + V c_V on the columns of HV = [Ehat, X, V] (the same
+  # column space: E = Ehat + V, so c_E = b_E and c_V = b_E + b_V), whose Gram
+  # matrix comes from the cross-products (Ehat'X = Pi'Z'X, V'Ehat = V'X = 0,
+  # V'V = vv) and whose scores need no copy; b_V = c_V - c_E is then tested.
+  ZZ <- C[zc, zc, drop = FALSE]
+  Pi <- fit$Pi
+  hh <- crossprod(Pi, ZZ %*% Pi)
+  hx <- crossprod(Pi, C[zc, xi, drop = FALSE])
+  G <- matrix(0, 2 * k1 + kx, 2 * k1 + kx)
+  ie <- seq_len(k1); ix <- k1 + seq_len(kx); iv <- k1 + kx + seq_len(k1)
+  G[ie, ie] <- hh; G[ie, ix] <- hx; G[ix, ie] <- t(hx)
+  G[ix, ix] <- C[xi, xi, drop = FALSE]; G[iv, iv] <- vv
+  Zy <- fit$Aty[zc]
+  g <- c(crossprod(Pi, Zy), fit$Aty[xi], fit$Aty[ei] - crossprod(Pi, Zy))
   Gi <- tryCatch(chol2inv(chol(G)), error = function(e) NULL)
   if (is.null(Gi)) return(list(F = NA_real_, p = NA_real_))
-  b <- drop(Gi %*% g)
-  Xa <- cbind(fit$A[, ex, drop = FALSE], fit$fs_resid)
+  cf <- drop(Gi %*% g)
   nm <- c(fit$nm_e, fit$nm_x, paste0(".v_", fit$nm_e))
   dimnames(Gi) <- list(nm, nm)
-  e <- fit$yd - drop(Xa %*% b)
+  e <- fit$yd - drop(fit$HV %*% cf)
   ue <- if (is.null(d$weights)) e else d$weights * e
-  K <- param_count(length(b), d$fe, cl, ssc, nested)
-  V <- vcov_engine(Gi, ls_scores(Xa, ue), type, cl, n = n, K = K,
+  K <- param_count(length(cf), d$fe, cl, ssc, nested)
+  V <- vcov_engine(Gi, ls_scores(fit$HV, ue), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(sum(ue * e), n, K, ssc), ssc = ssc)
-  vn <- k1 + kx + seq_len(k1)
-  bv <- b[vn]
-  Fst <- drop(crossprod(bv, solve(V$vcov[vn, vn, drop = FALSE], bv))) / k1
+  R <- cbind(-diag(k1), matrix(0, k1, kx), diag(k1))
+  bv <- drop(R %*% cf)
+  Fst <- drop(crossprod(bv, solve(R %*% V$vcov %*% t(R), bv))) / k1
   p <- if (is.finite(V$df_t)) stats::pf(Fst, k1, V$df_t, lower.tail = FALSE) else
     stats::pchisq(Fst * k1, k1, lower.tail = FALSE)
   list(F = Fst, p = p)

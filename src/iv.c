@@ -60,8 +60,9 @@ static void iv_check(int info)
  *   tol     collinearity tolerance
  * Returns list(status, keep_z (logical kx + l1), keep_e (logical k1),
  *   coefficients (k1 + kx_kept: endogenous first), bread, residuals (u),
- *   H (n x (k1 + kx_kept): [Ehat, X kept]), Pi ((kx_kept + l1_kept) x k1),
- *   ZZinv, fs_resid (n x k1), method, crossprod = A'WA (p x p), Aty = A'Wy).
+ *   HV (n x (2 k1 + kx_kept): [Ehat, X kept, first-stage residuals]),
+ *   Pi ((kx_kept + l1_kept) x k1), ZZinv, method, crossprod = A'WA (p x p),
+ *   Aty = A'Wy).
  * status: 0 fitted; 1 an endogenous regressor is collinear with the exogenous
  * ones or absorbed; 2 fewer kept instruments than endogenous regressors. On a
  * non-zero status only status, keep_z and keep_e are filled.
@@ -85,16 +86,16 @@ SEXP iv_fit(SEXP A_, SEXP y_, SEXP weights, SEXP scale, SEXP dims_, SEXP tol_)
     }
 
     int nprot = 0;
-    const char *nm[13] = {"status", "keep_z", "keep_e", "coefficients", "bread", "residuals", "H",
-                          "Pi", "ZZinv", "fs_resid", "method", "crossprod", "Aty"};
-    SEXP out = PROTECT(exr_named_list(13, nm)); nprot++;
+    const char *nm[12] = {"status", "keep_z", "keep_e", "coefficients", "bread", "residuals", "HV",
+                          "Pi", "ZZinv", "method", "crossprod", "Aty"};
+    SEXP out = PROTECT(exr_named_list(12, nm)); nprot++;
     SEXP keep_z = allocVector(LGLSXP, kx + l1); SET_VECTOR_ELT(out, 1, keep_z);
     SEXP keep_e = allocVector(LGLSXP, k1); SET_VECTOR_ELT(out, 2, keep_e);
     int *kz = LOGICAL(keep_z), *ke = LOGICAL(keep_e);
 
     /* one pass: the cross-products of every column with every other and y */
-    SEXP C_ = allocMatrix(REALSXP, p, p); SET_VECTOR_ELT(out, 11, C_);
-    SEXP Cy_ = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 12, Cy_);
+    SEXP C_ = allocMatrix(REALSXP, p, p); SET_VECTOR_ELT(out, 10, C_);
+    SEXP Cy_ = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 11, Cy_);
     double *C = REAL(C_), *Cy = REAL(Cy_);
     exr_crossprod(A, y, w, n, p, C, Cy);
 
@@ -147,9 +148,11 @@ SEXP iv_fit(SEXP A_, SEXP y_, SEXP weights, SEXP scale, SEXP dims_, SEXP tol_)
                           Pi + (R_xlen_t) j * nz, REAL(ZZi_), &used_qr));
     }
     /* fitted endogenous regressors and first-stage residuals */
-    SEXP Hm = allocMatrix(REALSXP, n, k1 + nxk); SET_VECTOR_ELT(out, 6, Hm);
-    SEXP V_ = allocMatrix(REALSXP, n, k1); SET_VECTOR_ELT(out, 9, V_);
-    double *H = REAL(Hm), *V = REAL(V_);
+    /* one n x (k1 + kx + k1) matrix [Ehat, X, V]: the second stage's regressors
+     * and the first-stage residuals side by side, so that the variance engine
+     * and the diagnostics take column subsets of it without copies */
+    SEXP Hm = allocMatrix(REALSXP, n, 2 * k1 + nxk); SET_VECTOR_ELT(out, 6, Hm);
+    double *H = REAL(Hm), *V = H + (R_xlen_t) (k1 + nxk) * n;
     for (int j = 0; j < k1; j++) {
         double *hj = H + (R_xlen_t) j * n;
         const double *ej = A + (R_xlen_t) (lz + j) * n;
@@ -189,7 +192,7 @@ SEXP iv_fit(SEXP A_, SEXP y_, SEXP weights, SEXP scale, SEXP dims_, SEXP tol_)
         const double *xa = A + (R_xlen_t) xc[a] * n;
         for (int i = 0; i < n; i++) u[i] -= b[k1 + a] * xa[i];
     }
-    SET_VECTOR_ELT(out, 10, mkString(used_qr ? "qr" : "cholesky"));
+    SET_VECTOR_ELT(out, 9, mkString(used_qr ? "qr" : "cholesky"));
     UNPROTECT(nprot);
     return out;
 }
@@ -521,29 +524,35 @@ SEXP heckman_boot(SEXP W_, SEXP s_, SEXP cl1_, SEXP X_, SEXP y_, SEXP row2_, SEX
 }
 
 /*
- * .Call entry: iv_kp_meat(A, ecols, zcols, xcols, BE, BZ, V, sw, cluster)
+ * .Call entry: iv_kp_meat(A, ecols, zcols, xcols, BE, BZ, V, vcols, sw, cluster)
  * The meats of the Kleibergen-Paap rank statistics in one pass, without
  * forming the partialled variables: with E, Z, X the columns ecols, zcols,
  * xcols (1-based) of the demeaned design A, e_i = sw_i (E_i - X_i BE) (the
  * endogenous regressors less their projection on the exogenous ones),
- * z_i = sw_i (Z_i - X_i BZ) and v_i = sw_i V_i (first-stage residuals), the
+ * z_i = sw_i (Z_i - X_i BZ) and v_i = sw_i V_i (first-stage residuals, the
+ * columns vcols of V), the
  * scores vec(z_i e_i') (LM) and vec(z_i v_i') (Wald), column k of e/v times
  * every z (ranktest's order), are summed by cluster (or taken per row) and
  * M = sum_g s_g s_g' returned for both.
- *   A n x p; BE kx x k, BZ kx x l; V n x k; sw square roots of the weights or
+ *   A n x p; BE kx x k, BZ kx x l; V n x (any); sw square roots of the weights or
  *   NULL; cluster codes 1..G or NULL.
  * Returns list(lm, wald), each (k l) x (k l).
  */
-SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_, SEXP V_, SEXP sw_,
-                SEXP cl_)
+SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_, SEXP V_,
+                SEXP vcols, SEXP sw_, SEXP cl_)
 {
     if (!isReal(A_) || !isMatrix(A_) || !isReal(V_) || !isMatrix(V_))
         exr_raise("A", "A and V must be double matrices");
     const int n = nrows(A_), p = ncols(A_);
     const int k = (int) XLENGTH(ecols), l = (int) XLENGTH(zcols), kx = (int) XLENGTH(xcols);
     const int *ec = exr_int_arg(ecols, k, "ecols"), *zc = exr_int_arg(zcols, l, "zcols"),
-              *xc = exr_int_arg(xcols, kx, "xcols");
-    if (k < 1 || l < 1 || nrows(V_) != n || ncols(V_) != k) exr_raise("V", "does not match A and ecols");
+              *xc = exr_int_arg(xcols, kx, "xcols"), *vc = exr_int_arg(vcols, k, "vcols");
+    if (k < 1 || l < 1 || nrows(V_) != n) exr_raise("V", "does not match A");
+    const double **Vp = (const double **) R_alloc(k, sizeof(double *));
+    for (int j = 0; j < k; j++) {
+        if (vc[j] < 1 || vc[j] > ncols(V_)) exr_raise("vcols", "out of range");
+        Vp[j] = REAL(V_) + (R_xlen_t) (vc[j] - 1) * n;
+    }
     const double *A = REAL(A_);
     const double **E = (const double **) R_alloc(k, sizeof(double *));
     const double **Z = (const double **) R_alloc(l, sizeof(double *));
@@ -563,7 +572,6 @@ SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_,
     const double *BE = exr_real_arg(BE_, (R_xlen_t) kx * k, "BE");
     const double *BZ = exr_real_arg(BZ_, (R_xlen_t) kx * l, "BZ");
     const double *sw = isNull(sw_) ? NULL : exr_real_arg(sw_, n, "sw");
-    const double *V = REAL(V_);
     int G = n;
     const int *cl = NULL;
     if (!isNull(cl_)) {
@@ -594,7 +602,7 @@ SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_,
         }
         const R_xlen_t g = cl ? cl[i] - 1 : i;
         for (int j = 0; j < k; j++) {
-            const double ej = e[j], vj = s * V[i + (R_xlen_t) j * n];
+            const double ej = e[j], vj = s * Vp[j][i];
             for (int b = 0; b < l; b++) {
                 S1[g + (R_xlen_t) (j * l + b) * G] += ej * z[b];
                 S2[g + (R_xlen_t) (j * l + b) * G] += vj * z[b];
