@@ -111,8 +111,11 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   })
   names(mats) <- names(frames)
 
+  # the number of groups travels with the codes (n_groups()), counted once
+  with_g <- function(v) structure(v, n_groups = max(v))
+  fe <- lapply(fe, with_g)
   cl <- lapply(seq_along(cl_terms), function(j) {
-    if (cl_terms[j] %in% names(fe)) fe[[cl_terms[j]]] else codes_of(subset_ok(cl_vals[[j]]))
+    if (cl_terms[j] %in% names(fe)) fe[[cl_terms[j]]] else with_g(codes_of(subset_ok(cl_vals[[j]])))
   })
   names(cl) <- cl_terms
 
@@ -292,6 +295,13 @@ interact_codes <- function(codes) {
   key <- codes[[1L]]
   for (k in codes[-1L]) key <- (key - 1) * max(k, na.rm = TRUE) + k
   key
+}
+
+# The number of groups G of dense codes 1..G: the attribute codes_of() and
+# build_design() leave on them, else their maximum.
+n_groups <- function(codes) {
+  g <- attr(codes, "n_groups", exact = TRUE)
+  if (is.null(g)) max(codes) else g
 }
 
 # Dense integer codes 1..G of the distinct values of x (NA stays NA). Whole

@@ -101,12 +101,7 @@ fe_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
 # every estimator that runs a least-squares step on a design from build_design().
 fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X = d$X, y = d$y,
                        what = "regressor") {
-  if (!is.numeric(fixef_tol) || length(fixef_tol) != 1L || !(fixef_tol > 0)) {
-    exr_error("fixef_tol", "expected one positive number.")
-  }
-  if (!is.numeric(fixef_maxit) || length(fixef_maxit) != 1L || !(fixef_maxit >= 1)) {
-    exr_error("fixef_maxit", "expected one positive whole number.")
-  }
+  check_fixef_control(fixef_tol, fixef_maxit)
   w <- d$weights
   dm <- demean_design(d, y, X, fixef_tol, fixef_maxit, cores)
   ols <- .Call(C_ols_fit, dm$X, dm$y, w, dm$scale, collinear_tol)
@@ -122,7 +117,7 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X
   list(coef_all = ols$coefficients, kept = kept, bread = bread, residuals = ols$residuals,
        Xd = if (all(kept)) dm$X else dm$X[, kept, drop = FALSE], yd = dm$y, rank = ols$rank,
        collinear = collinear, ls_method = ols$method,
-       fe_sizes = vapply(d$fe, function(v) max(v), integer(1)), iterations = dm$iterations,
+       fe_sizes = vapply(d$fe, n_groups, integer(1)), iterations = dm$iterations,
        converged = all(dm$iterations >= 0L))
 }
 
@@ -137,17 +132,17 @@ demean_design <- function(d, y, X, fixef_tol = 1e-10, fixef_maxit = 10000L, core
 
 # The exr_fe model from a least-squares fit on a design: variance through the
 # engine, statistics, and the constructor.
-fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", ...) {
+fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", nested = NULL, ...) {
   n <- length(d$y)
   type <- resolve_vcov_type(vcov, d$cluster, d$fe)
   cl <- resolve_clusters(type, d$cluster, d$fe)
   e <- fit$residuals
   w <- d$weights
   u <- if (is.null(w)) e else w * e
-  K <- param_count(fit$rank, d$fe, cl, ssc)
+  K <- param_count(fit$rank, d$fe, cl, ssc, nested)
   K_all <- param_count(fit$rank, d$fe, list(), exr_ssc(K_fixef = "full"))
   ssr <- sum(u * e)
-  V <- vcov_engine(fit$bread, ls_scores(fit$Xd, u), type, cl, n = n, K = K,
+  V <- vcov_engine(fit$bread, ls_scores(fit$Xd, u, fit$Xd_cols), type, cl, n = n, K = K,
                    sigma2 = ls_sigma2(ssr, n, K, ssc), ssc = ssc)
   if (!fit$converged) {
     exr_warning("fixef_maxit", "the fixed-effect projections did not converge in ",

@@ -140,6 +140,9 @@ vcov_label <- function(x) {
          hessian = "Inverse Hessian",
          windmeijer = paste0("Windmeijer-corrected two-step (clustered by ",
                              paste(x$cluster, collapse = " & "), ")"),
+         heckman = "Heckman-Greene two-step corrected",
+         bootstrap = paste0("Bootstrap of both steps",
+                            if (length(x$cluster)) paste0(" (clusters: ", x$cluster[1L], ")") else ""),
          x$vcov_type)
 }
 

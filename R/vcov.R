@@ -109,10 +109,14 @@ resolve_clusters <- function(type, cluster, fe) {
 # the fixed-effect coefficients (sum(G_q) - (Q - 1)); under K_fixef =
 # "nonnested" a fixed effect nested in a cluster variable counts as one, under
 # "none" fixed effects do not count.
-param_count <- function(rank, fe, cluster = list(), ssc = exr_ssc()) {
+# `nested` may give fe_nested_in_cluster(fe, cluster) when the caller already
+# has it (an estimator counting K for several equations on the same rows).
+param_count <- function(rank, fe, cluster = list(), ssc = exr_ssc(), nested = NULL) {
   if (!length(fe) || ssc$K_fixef == "none") return(rank)
-  sizes <- vapply(fe, function(v) max(v), integer(1))
-  if (ssc$K_fixef == "nonnested" && length(cluster)) sizes[fe_nested_in_cluster(fe, cluster)] <- 1L
+  sizes <- vapply(fe, n_groups, integer(1))
+  if (ssc$K_fixef == "nonnested" && length(cluster)) {
+    sizes[if (is.null(nested)) fe_nested_in_cluster(fe, cluster) else nested] <- 1L
+  }
   rank + sum(sizes) - (length(sizes) - 1L)
 }
 
@@ -124,7 +128,7 @@ fe_nested_in_cluster <- function(fe, cl) {
     if (nm %in% names(cl)) return(TRUE)
     f <- fe[[nm]]
     any(vapply(cl, function(c) {
-      first <- integer(max(f))
+      first <- integer(n_groups(f))
       first[f] <- c
       all(first[f] == c)
     }, logical(1)))
@@ -137,8 +141,11 @@ ls_sigma2 <- function(ssr, n, K, ssc = exr_ssc()) {
 }
 
 # Scores of least squares, kept factored: row i is x_i * u_i with u_i = w_i e_i.
-# The engine never materialises the n x k product.
-ls_scores <- function(X, u) structure(list(X = X, u = u), class = "exr_ls_scores")
+# The engine never materialises the n x k product. `cols` (optional) selects
+# columns of X, so that a design held in one larger matrix needs no copy.
+ls_scores <- function(X, u, cols = NULL) {
+  structure(list(X = X, u = u, cols = cols), class = "exr_ls_scores")
+}
 
 #' The variance engine
 #'
@@ -173,7 +180,7 @@ vcov_engine <- function(bread, scores, type, cluster = list(), n, K, sigma2 = 1,
     df_t <- if (ssc$t_df == "normal") Inf else n - K
   } else {
     if (!length(cluster)) exr_error("cluster", "clustered variances need cluster variables.")
-    G <- vapply(cluster, function(c) max(c), integer(1))
+    G <- vapply(cluster, n_groups, integer(1))
     if (min(G) < 2L) exr_error("cluster", "needs at least two clusters.")
     meat <- cluster_meat_cgm(scores, cluster, ssc)
     V <- sandwich_of(bread, meat) * kfac
@@ -190,7 +197,8 @@ sandwich_of <- function(bread, meat) bread %*% meat %*% bread
 # sum_g s_g s_g' in C; cl NULL = one cluster per row.
 scores_meat <- function(scores, cl) {
   if (inherits(scores, "exr_ls_scores")) {
-    .Call(C_score_meat, scores$X, scores$u, cl)
+    M <- .Call(C_score_meat, scores$X, scores$u, cl)
+    if (is.null(scores$cols)) M else M[scores$cols, scores$cols, drop = FALSE]
   } else {
     .Call(C_score_meat, scores, NULL, cl)
   }
@@ -202,13 +210,13 @@ scores_meat <- function(scores, cl) {
 # smallest G's for all (G_df = "min").
 cluster_meat_cgm <- function(scores, cluster, ssc) {
   Q <- length(cluster)
-  G <- vapply(cluster, function(c) max(c), integer(1))
+  G <- vapply(cluster, n_groups, integer(1))
   gfac <- function(g) if (ssc$G_adj) g / (g - 1) else 1
   meat <- 0
   for (size in seq_len(Q)) {
     for (set in utils::combn(Q, size, simplify = FALSE)) {
       cl <- if (size == 1L) cluster[[set]] else codes_of(interact_codes(cluster[set]))
-      g <- if (ssc$G_df == "min") min(G) else max(cl)
+      g <- if (ssc$G_df == "min") min(G) else n_groups(cl)
       term <- scores_meat(scores, cl) * gfac(g)
       meat <- if (size %% 2L == 1L) meat + term else meat - term
     }

@@ -43,9 +43,12 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
         *ll = lp;
         *s = lam;
         *h = lam * (lam + eta);
-        /* phi^2 / (Phi (1 - Phi)) = m(eta) m(-eta), with m the Mills ratio */
-        double lpp = exr_lphi(eta), lpm = exr_lphi(-eta);
-        *e = exr_mills(eta, lpp) * exr_mills(-eta, lpm);
+        /* phi^2 / (Phi (1 - Phi)) = m(eta) m(-eta), with m the Mills ratio;
+         * only when asked (e NULL: the Newton iterations need none) */
+        if (e) {
+            double lpp = exr_lphi(eta), lpm = exr_lphi(-eta);
+            *e = exr_mills(eta, lpp) * exr_mills(-eta, lpm);
+        }
     } else {
         /* log(1 + e^eta) and p without overflow */
         double l1pe = eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
@@ -53,7 +56,7 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
         *ll = y * eta - l1pe;
         *s = y - p;
         *h = p * (1.0 - p);
-        *e = *h;
+        if (e) *e = *h;
     }
 }
 
@@ -67,20 +70,28 @@ static double bin_eval(int link, const double *X, const double *y, const double 
     if (p > 0) F77_CALL(dgemv)("N", &n, &p, &pone, X, &n, b, &one, &zero, eta, &one FCONE);
     else memset(eta, 0, (size_t) n * sizeof(double));
     double ll = 0.0;
-    /* xw holds the square roots of the information weights, then X scaled */
+    /* sq holds the information weights w_i h_i; a narrow X goes to the
+     * weighted one-pass cross-product, a wide one is scaled by their square
+     * roots (in xw) for BLAS */
     double *sq = xw + (size_t) n * p;
+    const int narrow = p <= 16;
     memset(g, 0, (size_t) p * sizeof(double));
     for (int i = 0; i < n; i++) {
-        double li, si, hi, ei, wi = w ? w[i] : 1.0;
-        bin_terms(link, y[i], eta[i], &li, &si, &hi, &ei);
+        double li, si, hi, wi = w ? w[i] : 1.0;
+        bin_terms(link, y[i], eta[i], &li, &si, &hi, NULL);
         ll += wi * li;
-        sq[i] = sqrt(wi * (hi > 0 ? hi : 0.0));
+        sq[i] = wi * (hi > 0 ? hi : 0.0);
+        if (!narrow) sq[i] = sqrt(sq[i]);
         for (int j = 0; j < p; j++) g[j] += wi * si * X[i + (R_xlen_t) j * n];
     }
     if (H) {
-        for (int j = 0; j < p; j++)
-            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
-        exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
+        if (narrow) {
+            exr_crossprod(X, NULL, sq, n, p, H, NULL);
+        } else {
+            for (int j = 0; j < p; j++)
+                for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
+            exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
+        }
     }
     return ll;
 }
@@ -126,21 +137,26 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
         for (int j = 0; j < p; j++) dec += step[j] * g[j];
         *iter = it + 1;
         if (!(dec > tol)) { status = 0; break; }
+        /* trial points are evaluated with their information (into Hc, whose
+         * factor is no longer needed), so an accepted step needs no second
+         * evaluation: (ll, eta, g, H) always belong to b */
         double a = 1.0, lln = R_NegInf;
         for (int half = 0; half < 30; half++) {
             for (int j = 0; j < p; j++) bn[j] = b[j] + a * step[j];
-            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, NULL, xw);
+            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, Hc, xw);
             if (R_FINITE(lln) && lln >= ll - 1e-12 * fabs(ll)) break;
             a *= 0.5;
         }
         if (!R_FINITE(lln) || lln < ll - 1e-12 * fabs(ll)) { status = 0; break; } /* no ascent left */
         memcpy(b, bn, (size_t) p * sizeof(double));
-        ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+        memcpy(eta, eta_n, (size_t) n * sizeof(double));
+        memcpy(g, gn, (size_t) p * sizeof(double));
+        memcpy(H, Hc, (size_t) p * p * sizeof(double));
+        ll = lln;
     }
-    /* information at the final point */
-    ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+    /* the information at the final point b */
     memcpy(info_obs, H, (size_t) p * p * sizeof(double));
-    {
+    if (info_exp) {   /* NULL: not wanted (the observed information suffices) */
         double *sq = xw + (size_t) n * p;
         for (int i = 0; i < n; i++) {
             double li, si, hi, ei, wi = w ? w[i] : 1.0;
@@ -167,7 +183,8 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
 /*
  * .Call entry: binary_fit(X, y, weights, link, start, control)
  *   X n x p double matrix (full column rank); y 0/1 doubles; weights or NULL;
- *   link 0 probit / 1 logit; start p doubles or NULL; control = c(maxit, tol).
+ *   link 0 probit / 1 logit; start p doubles or NULL; control = c(maxit, tol)
+ *   or c(maxit, tol, expected): expected = 0 skips the expected information (NA).
  * Returns list(coefficients, loglik, info_observed, info_expected, eta,
  *              iterations, status, n_certain).
  */
@@ -178,7 +195,10 @@ SEXP binary_fit(SEXP X, SEXP y_, SEXP weights, SEXP link_, SEXP start, SEXP cont
     const double *y = exr_real_arg(y_, n, "y");
     const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
     const int link = exr_scalar_int(link_, "link");
-    const double *ctl = exr_real_arg(control, 2, "control");
+    const double *ctl = exr_real_arg(control, -1, "control");
+    if (XLENGTH(control) != 2 && XLENGTH(control) != 3)
+        exr_raise("control", "must be c(maxit, tol) or c(maxit, tol, expected)");
+    const int want_exp = XLENGTH(control) == 2 || ctl[2] != 0.0;
     if (link != BIN_PROBIT && link != BIN_LOGIT) exr_raise("link", "must be 0 (probit) or 1 (logit)");
     if (n < 1 || p < 1) exr_raise("X", "needs at least one row and one column");
     for (int i = 0; i < n; i++) {
@@ -204,8 +224,10 @@ SEXP binary_fit(SEXP X, SEXP y_, SEXP weights, SEXP link_, SEXP start, SEXP cont
     int *iwork = (int *) R_alloc(p, sizeof(int));
     double ll = 0.0;
     int iter = 0;
-    int status = exr_binary_fit(REAL(X), y, w, n, p, link, REAL(b), &ll, REAL(Io), REAL(Ie),
-                                REAL(eta), maxit, tol, &iter, work, iwork);
+    if (!want_exp) for (R_xlen_t t = 0; t < (R_xlen_t) p * p; t++) REAL(Ie)[t] = NA_REAL;
+    int status = exr_binary_fit(REAL(X), y, w, n, p, link, REAL(b), &ll, REAL(Io),
+                                want_exp ? REAL(Ie) : NULL, REAL(eta), maxit, tol, &iter, work,
+                                iwork);
     int sure = 0;
     for (int i = 0; i < n; i++) {
         double e = REAL(eta)[i] * (y[i] > 0.5 ? 1.0 : -1.0);

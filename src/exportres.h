@@ -168,6 +168,13 @@ SEXP singleton_keep(SEXP fe);
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 
+/* ---- instrumental variables and selection: iv.c ------------------------------ */
+SEXP iv_fit(SEXP A, SEXP y, SEXP weights, SEXP scale, SEXP dims, SEXP tol);
+SEXP heckman_boot(SEXP W, SEXP s, SEXP cl1, SEXP X, SEXP y, SEXP row2, SEXP fe, SEXP nested,
+                  SEXP draws, SEXP gamma0, SEXP ctrl);
+SEXP iv_kp_meat(SEXP A, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE, SEXP BZ, SEXP V,
+                SEXP vcols, SEXP sw, SEXP cluster);
+
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);
 SEXP pca_index_c(SEXP cols, SEXP min_eigen);

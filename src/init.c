@@ -20,6 +20,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(singleton_keep, 1),
     /* binary choice */
     CALLDEF(binary_fit, 6),
+    /* instrumental variables and selection */
+    CALLDEF(iv_fit, 6),
+    CALLDEF(heckman_boot, 11),
+    CALLDEF(iv_kp_meat, 10),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),

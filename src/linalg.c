@@ -33,11 +33,43 @@ const char *exr_ls_routine(int code)
 
 #define LS_FAIL(r, info) (-(1000 * (r) + ((info) < 0 ? -(info) : (info))))
 
-/* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL. */
+/* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
+ * Narrow designs (p <= 16, the common case of a regression on a few regressors
+ * or instruments) are read once, row by row, accumulating every product at
+ * once: BLAS dsyrk would read the n x p matrix p times over, which at a million
+ * rows is memory-bound. Wider ones go to BLAS (or to the pairwise loops with weights). */
+#define EXR_FUSED_MAXP 16
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty)
 {
     if (p == 0) return;
+    if (p <= EXR_FUSED_MAXP) {
+        double acc[EXR_FUSED_MAXP * (EXR_FUSED_MAXP + 1) / 2], accy[EXR_FUSED_MAXP],
+               row[EXR_FUSED_MAXP];
+        const int m = p * (p + 1) / 2;
+        memset(acc, 0, (size_t) m * sizeof(double));
+        memset(accy, 0, (size_t) p * sizeof(double));
+        for (int i = 0; i < n; i++) {
+            const double wi = w ? w[i] : 1.0;
+            for (int c = 0; c < p; c++) row[c] = x[i + (R_xlen_t) c * n];
+            int k = 0;
+            for (int c = 0; c < p; c++) {
+                const double rc = wi * row[c];
+                for (int a = 0; a <= c; a++) acc[k++] += row[a] * rc;
+                if (y) accy[c] += rc * y[i];
+            }
+        }
+        int k = 0;
+        for (int c = 0; c < p; c++) {
+            for (int a = 0; a <= c; a++) {
+                XtX[a + (R_xlen_t) c * p] = acc[k];
+                XtX[c + (R_xlen_t) a * p] = acc[k];
+                k++;
+            }
+            if (y) Xty[c] = accy[c];
+        }
+        return;
+    }
     if (!w) {
         const double one = 1.0, zero = 0.0;
         int inc = 1;

@@ -11,7 +11,6 @@ test_that("Tables 3-9 are built, titled and list what is not yet estimable", {
   }
   expect_identical(ncol(tabs$table3$body), 4L)
   expect_identical(ncol(tabs$table7$body), 8L)
-  expect_true(length(attr(tabs$table5, "missing")) > 0)
   expect_identical(attr(tabs$table3, "missing"), character(0))
   expect_error(replicate_tables(2), class = "exportres_error")
 })
@@ -24,6 +23,20 @@ test_that("the tables have the paper's signs and sample sizes", {
   expect_gt(tabs$table4$coefs["dig_pca", 1], 0)
   expect_identical(nobs(attr(tabs$table4, "models")[[2]]), 1442L)   # deviation: 2011-2015, less the rows with a missing control
   expect_identical(nobs(attr(tabs$table5, "models")[[1]]), 2887L)   # lag loses 2011
+  # Table 5: Heckman (2), system GMM (3), first and second stages of 2SLS with iv1 (4)-(5) and iv2 (6)-(7)
+  t5 <- attr(tabs$table5, "models")
+  expect_identical(names(t5), c("(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"))
+  expect_s3_class(t5[["(3)"]], "exr_gmm")
+  expect_s3_class(t5[["(2)"]], "exr_heckman")
+  expect_s3_class(t5[["(4)"]], "exr_fe")
+  expect_s3_class(t5[["(5)"]], "exr_iv")
+  expect_true(all(tabs$table5$coefs["iv", c("(4)", "(6)")] > 0))
+  for (m in t5[c("(5)", "(7)")]) {
+    ci <- confint(m)["dig", ]
+    expect_true(ci[1] < city_truth$total_effect && city_truth$total_effect < ci[2])
+  }
+  expect_true(all(nzchar(tabs$table5$body["Kleibergen-Paap rk Wald F", c("(4)", "(5)", "(6)", "(7)")])))
+  expect_identical(attr(tabs$table5, "missing"), character(0))
   expect_gt(tabs$table6$coefs["did", 1], 0)
   expect_true(all(tabs$table7$coefs["dig", ] > 0))
   expect_gt(tabs$table8$coefs["aif", 2], 0)
@@ -80,10 +93,11 @@ test_that("the paper's columns, headers and published values are laid out", {
   expect_identical(unname(paper_row), paste0(formatC(est$value, digits = 4, format = "f"), est$stars))
   truth_row <- t3$body[t3$row_kind == "truth", , drop = FALSE]
   expect_identical(unname(truth_row[1, ]), c("", "", "", formatC(city_truth$total_effect, digits = 4, format = "f")))
-  # Table 5: columns (1) and (3) are estimable, under the paper's numbers
-  expect_identical(attr(cmp$table5, "columns"), c(1L, 3L))
-  expect_identical(colnames(cmp$table5$body), c("(1)", "(3)"))
-  expect_match(cmp$table5$notes[length(cmp$table5$notes)], "Heckman")
+  # Table 5: every column is estimable, in the paper's numbering
+  expect_identical(attr(cmp$table5, "columns"), 1:7)
+  expect_identical(colnames(cmp$table5$body), sprintf("(%d)", 1:7))
+  expect_true(any(grepl("Heckman", cmp$table5$notes)))
+  expect_true(any(grepl("GMM", cmp$table5$notes)))
   t8 <- cmp$table8
   expect_identical(t8$header[[2]]$labels, c("aif", "res", "aif_dea", "res", "Pilot cities", "Other cities"))
   expect_true("Sobel z" %in% rownames(t8$body))       # the paper's row, ours empty until mediation()
@@ -151,7 +165,7 @@ test_that("the truth rows are the documented parameters", {
 test_that("Table 5 column (3) is two-step system GMM with AR(2) and Sargan p-values", {
   t5 <- tabs$table5
   m <- attr(t5, "models")
-  expect_identical(names(m), c("(1)", "(3)"))
+  expect_identical(names(m), sprintf("(%d)", 1:7))
   g3 <- m[["(3)"]]
   expect_s3_class(g3, "exr_gmm")
   expect_identical(g3$steps, 2L)
