@@ -50,7 +50,8 @@
 #' it, where fixest's ignores the weights) and `n_groups`.
 #'
 #' @param formula `y ~ x1 + x2 | fe1 + fe2`.
-#' @param data a data frame (or [exr_panel()]).
+#' @param data a data frame (or [exr_panel()]), or a [psm_match()] result: its
+#'   matched rows, weighted by the matching weights (PSM-DID).
 #' @param cluster cluster variables: a one-sided formula (`~city`,
 #'   `~city + year`, `~province^year`) or column names.
 #' @param vcov `"iid"`, `"hc1"` or `"cluster"`; `NULL` picks fixest's default

@@ -15,6 +15,11 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(score_meat, 3),
     /* binary choice */
     CALLDEF(binary_fit, 6),
+    /* matching */
+    CALLDEF(nn_match, 8),
+    /* placebo tests and random draws */
+    CALLDEF(rng_permutations, 2),
+    CALLDEF(placebo_run, 13),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),
