@@ -99,7 +99,7 @@ binary_fit_design <- function(X, y, weights, link, control = list(), arg = "form
     exr_error("control", "expected a list with elements maxit and tol.")
   }
   ctl[names(control)] <- control
-  if (!all(y %in% c(0, 1))) exr_error(arg, "the outcome of a binary-choice model must be 0/1.")
+  if (!all(y == 0 | y == 1)) exr_error(arg, "the outcome of a binary-choice model must be 0/1.")
   if (all(y == 0) || all(y == 1)) {
     exr_error(arg, "the outcome of a binary-choice model has only ",
               if (all(y == 0)) "zeros" else "ones", "; nothing to estimate.")
@@ -107,7 +107,15 @@ binary_fit_design <- function(X, y, weights, link, control = list(), arg = "form
   dc <- drop_collinear(X, weights)
   Xk <- dc$X
   if (!ncol(Xk)) exr_error(arg, "a binary-choice model needs at least one regressor or an intercept.")
-  r <- .Call(C_binary_fit, Xk, as.double(y), weights, if (link == "probit") 0L else 1L, NULL,
+  # start at the constant-only fit (one Newton step fewer than zeros)
+  start <- NULL
+  icpt <- which(colnames(Xk) == "(Intercept)")
+  if (length(icpt) == 1L) {
+    ybar <- if (is.null(weights)) mean(y) else sum(weights * y) / sum(weights)
+    start <- numeric(ncol(Xk))
+    start[icpt] <- if (link == "probit") stats::qnorm(ybar) else stats::qlogis(ybar)
+  }
+  r <- .Call(C_binary_fit, Xk, as.double(y), weights, if (link == "probit") 0L else 1L, start,
              as.double(c(ctl$maxit, ctl$tol)))
   n <- length(y)
   if (r$status == 2L && r$n_certain >= n) {

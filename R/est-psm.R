@@ -171,20 +171,27 @@ psm_match <- function(formula, data, k = 4, replace = TRUE, caliper = NULL,
     vapply(split(seq_len(n), grp), function(ix) paste(vapply(by_vals, function(v) format(v[rows[ix[1L]]]), ""),
                                                      collapse = ":"), "")
 
-  # the score, per group, through the binary kernel
-  lin <- ps <- rep(NA_real_, n)
+  # the score, per group, through the binary kernel (pooled: no copies)
   models <- vector("list", G)
   skipped <- character(0)
-  for (g in seq_len(G)) {
-    ix <- which(grp == g)
-    if (!any(treat[ix] == 1) || !any(treat[ix] == 0)) {
-      skipped <- c(skipped, glabels[g])
-      next
+  if (G == 1L) {
+    fit <- binary_fit_design(d$X, treat, NULL, link)
+    lin <- fit$eta
+    ps <- fit$probabilities
+    models[[1L]] <- fit
+  } else {
+    lin <- ps <- rep(NA_real_, n)
+    for (g in seq_len(G)) {
+      ix <- which(grp == g)
+      if (!any(treat[ix] == 1) || !any(treat[ix] == 0)) {
+        skipped <- c(skipped, glabels[g])
+        next
+      }
+      fit <- binary_fit_design(d$X[ix, , drop = FALSE], treat[ix], NULL, link)
+      lin[ix] <- fit$eta
+      ps[ix] <- fit$probabilities
+      models[[g]] <- fit
     }
-    fit <- binary_fit_design(d$X[ix, , drop = FALSE], treat[ix], NULL, link)
-    lin[ix] <- fit$eta
-    ps[ix] <- fit$probabilities
-    models[[g]] <- fit
   }
   if (length(skipped)) {
     if (length(skipped) == G) exr_error("by", "no group has both treated and control units.")
@@ -194,7 +201,8 @@ psm_match <- function(formula, data, k = 4, replace = TRUE, caliper = NULL,
   dist <- if (distance == "pscore") ps else lin
   part <- !is.na(dist)
   discarded <- psm_discard(dist, treat, grp, part, discard)
-  role <- ifelse(part & !discarded, as.integer(treat), -1L)
+  role <- as.integer(treat)
+  role[!part | discarded] <- -1L
   if (!any(role == 1L)) exr_error("discard", "the common-support rule discards every treated unit.")
   if (!any(role == 0L)) exr_error("discard", "the common-support rule discards every control unit.")
 
@@ -216,12 +224,14 @@ psm_match <- function(formula, data, k = 4, replace = TRUE, caliper = NULL,
                    smallest = tr[base::order(dist[tr])],
                    data = tr,
                    random = tr[sample.int(length(tr))])
-  sorted <- base::order(grp, dist, method = "radix")
+  sorted <- if (G == 1L) base::order(dist, method = "radix") else base::order(grp, dist, method = "radix")
   if (!replace && k > sum(role == 0L)) {
     exr_error("k", "is larger than the number of controls (", sum(role == 0L),
               ") and matching is without replacement.")
   }
-  mt <- .Call(C_nn_match, as.double(ifelse(is.na(dist), 0, dist)), as.integer(role),
+  d0 <- dist
+  if (!all(part)) d0[!part] <- 0
+  mt <- .Call(C_nn_match, d0, role,
               if (G > 1L) as.integer(grp) else NULL, as.integer(sorted), as.integer(torder),
               k, replace, as.double(if (G > 1L) cal_abs else cal_abs[1L]))
   if (mt$n_matched == 0L) {
@@ -241,18 +251,18 @@ psm_match <- function(formula, data, k = 4, replace = TRUE, caliper = NULL,
   n_all <- nrow(data)
   align <- function(v, fill) { out <- rep(fill, n_all); out[rows] <- v; out }
   weights_all <- align(w, 0)
-  X_bal <- balance_covariates(fml, data, d, rows)
-  bal <- balance_table(cbind(distance = dist, X_bal), treat, w, part)
+  bal <- balance_table(dist, balance_covariates(fml, data, d, rows), treat, w, part)
 
   md <- data[rows[w > 0], , drop = FALSE]
   wcol <- unused_name("weights", names(data))
   pcol <- unused_name("pscore", names(data))
   md[[pcol]] <- ps[w > 0]
   md[[wcol]] <- w[w > 0]
-  counts <- matrix(c(sum(treat == 0), sum(treat == 1),
-                     sum(treat == 0 & w > 0), sum(treat == 1 & w > 0),
-                     sum(treat == 0 & w == 0 & !discarded), sum(treat == 1 & w == 0 & !discarded),
-                     sum(treat == 0 & discarded), sum(treat == 1 & discarded)),
+  # one tabulation: treated x matched x discarded
+  cell <- tabulate(1L + as.integer(treat) + 2L * (w > 0) + 4L * discarded, 8L)
+  tot <- function(t, m, dsc) sum(cell[outer(outer(1L + t, 2L * m, "+"), 4L * dsc, "+")])
+  counts <- matrix(c(tot(0, 0:1, 0:1), tot(1, 0:1, 0:1), tot(0, 1, 0:1), tot(1, 1, 0:1),
+                     tot(0, 0, 0), tot(1, 0, 0), tot(0, 0:1, 1), tot(1, 0:1, 1)),
                    ncol = 2L, byrow = TRUE,
                    dimnames = list(c("All", "Matched", "Unmatched", "Discarded"), c("Control", "Treated")))
   structure(list(
@@ -295,6 +305,11 @@ unused_name <- function(nm, taken) {
 # The covariates of the score model for the balance table, factors expanded
 # into one column per level (MatchIt's and cobalt's convention).
 balance_covariates <- function(fml, data, d, rows) {
+  vars <- intersect(all.vars(fml$rhs), names(data))
+  if (!any(vapply(data[vars], function(v) is.factor(v) || is.character(v), logical(1)))) {
+    # no factor: the design's own columns (without the intercept)
+    return(d$X[, colnames(d$X) != "(Intercept)", drop = FALSE])
+  }
   mf <- part_frame(fml$rhs, data, d$env, "x")[rows, , drop = FALSE]
   if (!ncol(mf)) return(matrix(numeric(0), length(rows), 0L))
   for (nm in names(mf)) if (is.character(mf[[nm]])) mf[[nm]] <- factor(mf[[nm]])
@@ -311,62 +326,63 @@ balance_covariates <- function(fml, data, d, rows) {
   X
 }
 
-# Weighted variance with normalised weights, sum w (x - m)^2 / (1 - sum w^2)
-# (MatchIt's and cobalt's); p(1 - p) for a 0/1 variable.
-psm_wvar <- function(x, w, binary) {
-  w <- w / sum(w)
-  m <- sum(w * x)
-  if (binary) return(m * (1 - m))
-  sum(w * (x - m)^2) / (1 - sum(w^2))
-}
-
 # The balance table: means, standardised mean differences, variance ratios and
-# t-test p-values, before (unweighted, all units) and after (matching weights).
-balance_table <- function(X, treat, w, part) {
-  X <- X[part, , drop = FALSE]
-  t1 <- treat[part] == 1
-  w <- w[part]
-  eps <- sqrt(.Machine$double.eps)
-  one <- function(x, ww) {
-    binary <- all(x == 0 | x == 1)
-    i1 <- t1 & ww > 0
-    i0 <- !t1 & ww > 0
-    m1 <- sum(ww[i1] * x[i1]) / sum(ww[i1])
-    m0 <- sum(ww[i0] * x[i0]) / sum(ww[i0])
-    diff <- m1 - m0
-    std <- sqrt(psm_wvar(x[t1], rep(1, sum(t1)), binary))
-    if (!is.finite(std) || std < eps) std <- psm_pooled_sd(x, t1, binary)
-    smd <- if (abs(diff) > eps) diff / std else diff
-    vr <- if (binary) NA_real_ else psm_wvar(x[i1], ww[i1], FALSE) / psm_wvar(x[i0], ww[i0], FALSE)
-    # t test of lm(x ~ treat, weights = ww) on the units with positive weight
-    pos <- ww > 0
-    res <- ifelse(t1, x - m1, x - m0)[pos]
-    df <- sum(pos) - 2
-    s2 <- sum(ww[pos] * res^2) / df
-    se <- sqrt(s2 * (1 / sum(ww[i1]) + 1 / sum(ww[i0])))
-    p <- if (df > 0 && se > 0) 2 * stats::pt(abs(diff / se), df, lower.tail = FALSE) else NA_real_
-    c(m1, m0, smd, vr, p)
+# t-test p-values, before (unweighted, all units) and after (matching
+# weights), from per-column sums computed in C (src/match.c). Definitions as
+# MatchIt's summary() and cobalt: weighted variances sum w (x - m)^2 / (1 -
+# sum w^2) with normalised weights, p (1 - p) for 0/1 columns.
+balance_table <- function(dist, X, treat, w, part) {
+  if (!is.double(X)) storage.mode(X) <- "double"
+  t1 <- as.integer(treat == 1)
+  t1[!part] <- -1L                      # units not taking part are left out
+  d0 <- dist
+  d0[!part] <- 0
+  sums <- function(wt) {
+    cbind(.Call(C_balance_sums, matrix(d0, ncol = 1L), t1, wt), .Call(C_balance_sums, X, t1, wt))
   }
-  before <- vapply(seq_len(ncol(X)), function(j) one(X[, j], rep(1, length(w))), numeric(5))
-  after <- vapply(seq_len(ncol(X)), function(j) one(X[, j], w), numeric(5))
-  out <- data.frame(t(before), t(after), row.names = colnames(X))
+  before <- balance_stats(sums(NULL), NULL)
+  after <- balance_stats(sums(as.double(w)), before)
+  out <- data.frame(before[, 1:5], after[, 1:5], row.names = c("distance", colnames(X)))
   names(out) <- c(paste0(c("mean_treated", "mean_control", "smd", "var_ratio", "p"), "_before"),
                   paste0(c("mean_treated", "mean_control", "smd", "var_ratio", "p"), "_after"))
   out
 }
 
-# MatchIt's fallback denominator when the treated SD is zero: the pooled
-# within-group SD.
-psm_pooled_sd <- function(x, t1, binary) {
-  n <- length(x)
-  if (binary) {
-    v <- sum(vapply(list(t1, !t1), function(ix) {
-      s <- sum(x[ix]); s * (1 - s / sum(ix)) / n
-    }, numeric(1)))
-    return(sqrt(v))
+# Statistics from the sums of exr_balance_sums() (rows S1, S0, Q1, Q0, m1, m0,
+# SS1, SS0, npos, binary); `unw` = the unweighted (before) statistics, whose
+# treated standard deviation standardises the differences after matching too.
+balance_stats <- function(s, unw) {
+  S1 <- s[1L, ]; S0 <- s[2L, ]; Q1 <- s[3L, ]; Q0 <- s[4L, ]
+  m1 <- s[5L, ]; m0 <- s[6L, ]; SS1 <- s[7L, ]; SS0 <- s[8L, ]
+  npos <- s[9L, ]; binary <- s[10L, ] == 1
+  wvar <- function(m, SS, S, Q) {
+    v <- (SS / S) / (1 - Q / S^2)
+    v[binary] <- (m * (1 - m))[binary]
+    v
   }
-  r <- x - ifelse(t1, mean(x[t1]), mean(x[!t1]))
-  sqrt(sum(r^2) / (n - 1))
+  v1 <- wvar(m1, SS1, S1, Q1)
+  v0 <- wvar(m0, SS0, S0, Q0)
+  diff <- m1 - m0
+  eps <- sqrt(.Machine$double.eps)
+  std <- if (is.null(unw)) sqrt(v1) else unw$std
+  if (is.null(unw)) {
+    # MatchIt's fallback when the treated SD is zero: the pooled within-group SD
+    n <- S1 + S0
+    pooled <- (SS1 + SS0) / (n - 1)
+    pooled[binary] <- ((m1 * S1 * (1 - m1) + m0 * S0 * (1 - m0)) / n)[binary]
+    bad <- !is.finite(std) | std < eps
+    std[bad] <- sqrt(pooled[bad])
+  }
+  smd <- ifelse(abs(diff) > eps, diff / std, diff)
+  vr <- v1 / v0
+  vr[binary] <- NA_real_
+  # t test of lm(x ~ treat, weights = w) on the units with positive weight
+  df <- npos - 2
+  se <- if (all(df > 0)) sqrt((SS1 + SS0) / df * (1 / S1 + 1 / S0)) else rep(NA_real_, length(df))
+  p <- rep(NA_real_, length(se))
+  ok <- !is.na(se) & se > 0
+  p[ok] <- 2 * stats::pt(abs(diff / se)[ok], df[ok], lower.tail = FALSE)
+  data.frame(mean_treated = m1, mean_control = m0, smd = smd, var_ratio = vr, p = p, std = std)
 }
 
 #' @export

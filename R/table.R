@@ -116,6 +116,7 @@ stat_label <- function(s, words) {
   c(within.r.squared = "Within R2", adj.r.squared = "Adj. R2", f_stat = "F", sigma = "RMSE",
     first_F = "First-stage F", cd_F = "Cragg-Donald Wald F", kp_F = "Kleibergen-Paap rk Wald F",
     ar1_p = "AR(1) p", ar2_p = "AR(2) p", sargan_p = "Sargan p", hansen_p = "Hansen p",
+    pretrend_p = "Pre-trend test p",
     sobel = "Sobel z", logLik = "Log-likelihood")[s] %||% s
 }
 

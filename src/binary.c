@@ -47,9 +47,10 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
         double lpp = exr_lphi(eta), lpm = exr_lphi(-eta);
         *e = exr_mills(eta, lpp) * exr_mills(-eta, lpm);
     } else {
-        /* log(1 + e^eta) and p without overflow */
-        double l1pe = eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
-        double p = eta > 0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
+        /* log(1 + e^eta) and p without overflow, one exponential */
+        double ex = exp(-fabs(eta));
+        double l1pe = eta > 0 ? eta + log1p(ex) : log1p(ex);
+        double p = eta > 0 ? 1.0 / (1.0 + ex) : ex / (1.0 + ex);
         *ll = y * eta - l1pe;
         *s = y - p;
         *h = p * (1.0 - p);
@@ -58,29 +59,41 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
 }
 
 /* Log-likelihood, gradient g (p) and observed information H (p x p, upper and
- * lower) at b; eta (n) is written. */
+ * lower; skipped when H is NULL) at b; eta (n) is written. One pass over the
+ * rows: each row of X is read once (gathered into xw[0..p)), its index,
+ * log-likelihood term, score and information contributions accumulated
+ * (p (p + 1) / 2 products per row), so no n x p copy is made. */
 static double bin_eval(int link, const double *X, const double *y, const double *w, int n, int p,
                        const double *b, double *eta, double *g, double *H, double *xw)
 {
-    int one = 1;
-    double pone = 1.0, zero = 0.0;
-    if (p > 0) F77_CALL(dgemv)("N", &n, &p, &pone, X, &n, b, &one, &zero, eta, &one FCONE);
-    else memset(eta, 0, (size_t) n * sizeof(double));
     double ll = 0.0;
-    /* xw holds the square roots of the information weights, then X scaled */
-    double *sq = xw + (size_t) n * p;
+    double *xi = xw;                    /* one row of X */
     memset(g, 0, (size_t) p * sizeof(double));
+    if (H) memset(H, 0, (size_t) p * p * sizeof(double));
     for (int i = 0; i < n; i++) {
+        double e = 0.0;
+        for (int j = 0; j < p; j++) {
+            xi[j] = X[i + (R_xlen_t) j * n];
+            e += xi[j] * b[j];
+        }
+        eta[i] = e;
         double li, si, hi, ei, wi = w ? w[i] : 1.0;
-        bin_terms(link, y[i], eta[i], &li, &si, &hi, &ei);
+        bin_terms(link, y[i], e, &li, &si, &hi, &ei);
         ll += wi * li;
-        sq[i] = sqrt(wi * (hi > 0 ? hi : 0.0));
-        for (int j = 0; j < p; j++) g[j] += wi * si * X[i + (R_xlen_t) j * n];
+        const double ws = wi * si;
+        for (int j = 0; j < p; j++) g[j] += ws * xi[j];
+        if (H) {
+            const double wh = wi * (hi > 0 ? hi : 0.0);
+            for (int j = 0; j < p; j++) {
+                const double hx = wh * xi[j];
+                double *Hj = H + (R_xlen_t) j * p;
+                for (int l = 0; l <= j; l++) Hj[l] += hx * xi[l];
+            }
+        }
     }
     if (H) {
         for (int j = 0; j < p; j++)
-            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
-        exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
+            for (int l = 0; l < j; l++) H[j + (R_xlen_t) l * p] = H[l + (R_xlen_t) j * p];
     }
     return ll;
 }
@@ -98,6 +111,8 @@ size_t exr_binary_work_size(int n, int p)
  * info_obs and info_exp (p x p observed and expected information at b), eta
  * (n, the fitted index), *iter. Returns 0 (converged), EXR_BIN_MAXIT,
  * EXR_BIN_SEPARATION, or EXR_BIN_SINGULAR (information not positive definite).
+ * Each trial point is evaluated once, gradient and information included, and
+ * kept when accepted (one pass over the data per Newton step).
  * work: exr_binary_work_size(n, p) doubles; iwork: p ints. Pure: no R API.
  */
 int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
@@ -112,9 +127,11 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
     double *bn = step + p;                              /* p */
     double *gn = bn + p;                                /* p */
     double *eta_n = gn + p;                             /* n */
+    double *Hn = eta_n + n;                             /* p * p */
+    double *eta_c = eta;                                /* the current point's index */
     int info = 0, one = 1, status = EXR_BIN_MAXIT;
     *iter = 0;
-    double ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+    double ll = bin_eval(link, X, y, w, n, p, b, eta_c, g, H, xw);
     if (!R_FINITE(ll)) return EXR_BIN_SINGULAR;
     for (int it = 0; it < maxit; it++) {
         memcpy(Hc, H, (size_t) p * p * sizeof(double));
@@ -129,27 +146,40 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
         double a = 1.0, lln = R_NegInf;
         for (int half = 0; half < 30; half++) {
             for (int j = 0; j < p; j++) bn[j] = b[j] + a * step[j];
-            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, NULL, xw);
+            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, Hn, xw);
             if (R_FINITE(lln) && lln >= ll - 1e-12 * fabs(ll)) break;
             a *= 0.5;
         }
         if (!R_FINITE(lln) || lln < ll - 1e-12 * fabs(ll)) { status = 0; break; } /* no ascent left */
+        /* accept: the trial point's evaluation becomes the current one */
+        double *t;
         memcpy(b, bn, (size_t) p * sizeof(double));
-        ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+        t = g; g = gn; gn = t;
+        t = H; H = Hn; Hn = t;
+        t = eta_c; eta_c = eta_n; eta_n = t;
+        ll = lln;
     }
-    /* information at the final point */
-    ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+    /* the current point's index and information */
+    if (eta_c != eta) memcpy(eta, eta_c, (size_t) n * sizeof(double));
     memcpy(info_obs, H, (size_t) p * p * sizeof(double));
-    {
-        double *sq = xw + (size_t) n * p;
+    if (link == BIN_LOGIT) {
+        memcpy(info_exp, H, (size_t) p * p * sizeof(double));
+    } else {
+        double *xi = xw;
+        memset(info_exp, 0, (size_t) p * p * sizeof(double));
         for (int i = 0; i < n; i++) {
             double li, si, hi, ei, wi = w ? w[i] : 1.0;
             bin_terms(link, y[i], eta[i], &li, &si, &hi, &ei);
-            sq[i] = sqrt(wi * ei);
+            const double we = wi * ei;
+            for (int j = 0; j < p; j++) xi[j] = X[i + (R_xlen_t) j * n];
+            for (int j = 0; j < p; j++) {
+                const double ex = we * xi[j];
+                double *Ij = info_exp + (R_xlen_t) j * p;
+                for (int l = 0; l <= j; l++) Ij[l] += ex * xi[l];
+            }
         }
         for (int j = 0; j < p; j++)
-            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
-        exr_crossprod(xw, NULL, NULL, n, p, info_exp, NULL);
+            for (int l = 0; l < j; l++) info_exp[j + (R_xlen_t) l * p] = info_exp[l + (R_xlen_t) j * p];
     }
     *ll_out = ll;
     /* separation: outcomes predicted with probability within 1e-10 of certainty */

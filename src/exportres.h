@@ -105,6 +105,8 @@ int exr_nn_match(int n, const double *d, const int *role, const int *grp, int G,
                  const int *sorted, const int *torder, int nt, const int *trow, int n1,
                  int k, int replace, const double *caliper, int *mm, double *w,
                  double *dwork, int *iwork);
+void exr_balance_sums(const double *X, R_xlen_t n, int p, const int *t, const double *w,
+                      double *out);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
@@ -150,6 +152,7 @@ SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP contro
 /* ---- matching: match.c ------------------------------------------------------ */
 SEXP nn_match(SEXP d, SEXP role, SEXP grp, SEXP sorted, SEXP torder, SEXP k, SEXP replace,
               SEXP caliper);
+SEXP balance_sums(SEXP X, SEXP treat, SEXP weights);
 
 /* ---- placebo tests: placebo.c ------------------------------------------------- */
 SEXP rng_permutations(SEXP n, SEXP B);

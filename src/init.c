@@ -17,6 +17,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(binary_fit, 6),
     /* matching */
     CALLDEF(nn_match, 8),
+    CALLDEF(balance_sums, 3),
     /* placebo tests and random draws */
     CALLDEF(rng_permutations, 2),
     CALLDEF(placebo_run, 13),

@@ -288,3 +288,78 @@ SEXP nn_match(SEXP d_, SEXP role_, SEXP grp_, SEXP sorted_, SEXP torder_, SEXP k
     UNPROTECT(1);
     return out;
 }
+
+/*
+ * Kernel: the sums behind a balance table. For each column j of X (n x p) and
+ * the treated (t = 1) and control (t = 0) rows with positive weight w (NULL:
+ * all weights 1), out[10 j + 0..9] receives
+ *   S1, S0    sums of weights
+ *   Q1, Q0    sums of squared weights
+ *   m1, m0    weighted means
+ *   SS1, SS0  weighted sums of squared deviations from those means (two passes)
+ *   npos      rows with positive weight
+ *   binary    1 if every value of the column (rows with t 0 or 1) is 0 or 1
+ * Rows with t other than 0/1 are ignored. Pure: no R API.
+ */
+void exr_balance_sums(const double *X, R_xlen_t n, int p, const int *t, const double *w,
+                      double *out)
+{
+    double S[2] = {0, 0}, Q[2] = {0, 0};
+    double npos = 0;
+    for (R_xlen_t i = 0; i < n; i++) {
+        if (t[i] != 0 && t[i] != 1) continue;
+        double wi = w ? w[i] : 1.0;
+        if (!(wi > 0)) continue;
+        S[t[i]] += wi;
+        Q[t[i]] += wi * wi;
+        npos += 1;
+    }
+    for (int j = 0; j < p; j++) {
+        const double *x = X + (R_xlen_t) j * n;
+        double sx[2] = {0, 0}, ss[2] = {0, 0};
+        int binary = 1;
+        for (R_xlen_t i = 0; i < n; i++) {
+            if (t[i] != 0 && t[i] != 1) continue;
+            if (x[i] != 0.0 && x[i] != 1.0) binary = 0;
+            double wi = w ? w[i] : 1.0;
+            if (wi > 0) sx[t[i]] += wi * x[i];
+        }
+        double m[2] = {S[0] > 0 ? sx[0] / S[0] : NAN, S[1] > 0 ? sx[1] / S[1] : NAN};
+        for (R_xlen_t i = 0; i < n; i++) {
+            if (t[i] != 0 && t[i] != 1) continue;
+            double wi = w ? w[i] : 1.0;
+            if (wi > 0) {
+                double dv = x[i] - m[t[i]];
+                ss[t[i]] += wi * dv * dv;
+            }
+        }
+        double *o = out + 10 * (R_xlen_t) j;
+        o[0] = S[1]; o[1] = S[0]; o[2] = Q[1]; o[3] = Q[0];
+        o[4] = m[1]; o[5] = m[0]; o[6] = ss[1]; o[7] = ss[0];
+        o[8] = npos; o[9] = binary;
+    }
+}
+
+/*
+ * .Call entry: balance_sums(X, treat, weights)
+ *   X n x p double matrix; treat integer (n): 1 treated, 0 control, other
+ *   values ignored; weights double (n, non-negative) or NULL.
+ * Returns the 10 x p matrix of exr_balance_sums().
+ */
+SEXP balance_sums(SEXP X, SEXP treat, SEXP weights)
+{
+    if (!isReal(X) || !isMatrix(X)) exr_raise("X", "must be a double matrix");
+    const R_xlen_t n = nrows(X);
+    const int p = ncols(X);
+    const int *t = exr_int_arg(treat, n, "treat");
+    const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
+    if (w) for (R_xlen_t i = 0; i < n; i++)
+        if (!(w[i] >= 0) || !R_FINITE(w[i])) exr_raise("weights", "must be non-negative and finite");
+    const double *x = REAL(X);
+    for (R_xlen_t i = 0; i < n * (R_xlen_t) p; i++)
+        if (!R_FINITE(x[i])) exr_raise("X", "has non-finite values");
+    SEXP out = PROTECT(allocMatrix(REALSXP, 10, p));
+    exr_balance_sums(x, n, p, t, w, REAL(out));
+    UNPROTECT(1);
+    return out;
+}

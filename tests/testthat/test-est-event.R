@@ -9,6 +9,7 @@ stagg <- function() {
 }
 
 test_that("TWFE event study equals fixest i() on base_stagg (iid and clustered)", {
+  skip_under_valgrind()
   skip_if_no_reference("fixest")
   bs <- stagg()
   for (cl in list(NULL, ~id)) {
@@ -36,6 +37,7 @@ test_that("TWFE event study equals fixest i() on base_stagg (iid and clustered)"
 })
 
 test_that("Sun-Abraham equals fixest::sunab on base_stagg (periods, SEs, ATT, binning)", {
+  skip_under_valgrind()
   skip_if_no_reference("fixest")
   bs <- stagg()
   for (cl in list(NULL, ~id)) {
@@ -72,6 +74,7 @@ test_that("Sun-Abraham equals fixest::sunab on base_stagg (periods, SEs, ATT, bi
 })
 
 test_that("always-treated cohorts are dropped by sunab", {
+  skip_under_valgrind()
   skip_if_no_reference("fixest")
   bs <- stagg()
   bs$adopt[bs$id %in% 1:5] <- 1          # observed only from adoption on
@@ -119,6 +122,7 @@ test_that("TWFE equals fe_reg with hand-made dummies; Sun-Abraham recovers heter
 })
 
 test_that("on the bundled panel the pre-adoption coefficients are jointly insignificant", {
+  skip_under_valgrind()
   p <- build_city_panel()
   ctr <- c("ed", "fdi", "fp", "ub", "fc", "mk", "ts", "er", "lai")
   f <- stats::as.formula(paste("res ~", paste(ctr, collapse = " + "), "| city + year"))

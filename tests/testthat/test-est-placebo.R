@@ -88,6 +88,7 @@ test_that("p-values count the actual assignment as a draw", {
 })
 
 test_that("on the bundled panel the placebo distribution centres on zero, the estimate in its upper tail", {
+  skip_under_valgrind()
   p <- build_city_panel()
   ctr <- c("ed", "fdi", "fp", "ub", "fc", "mk", "ts", "er", "lai")
   f <- stats::as.formula(paste("res ~ did + dig +", paste(ctr, collapse = " + "), "| city + year"))

@@ -68,6 +68,7 @@ test_that("hand-worked matches, weights and MatchIt's tie rules", {
 })
 
 test_that("the sort-and-scan kernel equals a brute-force O(n1 n0) matching", {
+  skip_under_valgrind()
   set.seed(11)
   for (rep in 1:30) {
     n <- sample(20:120, 1)
@@ -91,6 +92,7 @@ test_that("the sort-and-scan kernel equals a brute-force O(n1 n0) matching", {
 lalonde_f <- treat ~ age + educ + race + nodegree + married + re74 + re75
 
 test_that("psm_match equals MatchIt nearest on lalonde: matched sets, weights, balance", {
+  skip_under_valgrind()
   skip_if_no_reference("MatchIt", "4.5.4")
   data("lalonde", package = "MatchIt", envir = environment())
   cfgs <- list(list(k = 1, replace = FALSE, caliper = NULL), list(k = 4, replace = FALSE, caliper = NULL),
@@ -125,6 +127,7 @@ test_that("psm_match equals MatchIt nearest on lalonde: matched sets, weights, b
 })
 
 test_that("probit scores, the linear index, common support and groups equal MatchIt's", {
+  skip_under_valgrind()
   skip_if_no_reference("MatchIt", "4.5.4")
   data("lalonde", package = "MatchIt", envir = environment())
   mi <- MatchIt::matchit(lalonde_f, data = lalonde, link = "probit", ratio = 2)
@@ -167,9 +170,18 @@ test_that("PSM-DID: fe_reg(data = m) is the weighted regression on the matched r
   expect_equal(sum(m$weights[d$treat == 0]), sum(d$treat == 0 & m$matched))
   expect_lt(max(abs(m$balance$smd_after[-1])), max(abs(m$balance$smd_before[-1])))
   expect_error(fe_reg(y ~ treat | g, m, weights = rep(1, n)), class = "exportres_error")
+  # the balance t tests are lm()'s (weighted after matching)
+  pos <- m$weights > 0
+  for (v in c("x1", "x2")) {
+    p_un <- summary(lm(d[[v]] ~ d$treat))$coefficients[2, 4]
+    p_m <- summary(lm(d[[v]][pos] ~ d$treat[pos], weights = m$weights[pos]))$coefficients[2, 4]
+    expect_equal(m$balance[v, "p_before"], p_un, tolerance = 1e-10)
+    expect_equal(m$balance[v, "p_after"], p_m, tolerance = 1e-10)
+  }
 })
 
 test_that("on the bundled panel, PSM-DID by year covers the documented DID effect", {
+  skip_under_valgrind()
   p <- build_city_panel()
   ctr <- c("ed", "fdi", "fp", "ub", "fc", "mk", "ts", "er", "lai")
   m <- suppressMessages(psm_match(stats::reformulate(ctr, "pilot"), p, k = 4, by = "year"))

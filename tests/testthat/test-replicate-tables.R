@@ -25,6 +25,14 @@ test_that("the tables have the paper's signs and sample sizes", {
   expect_identical(nobs(attr(tabs$table4, "models")[[2]]), 1442L)   # deviation: 2011-2015, less the rows with a missing control
   expect_identical(nobs(attr(tabs$table5, "models")[[1]]), 2887L)   # lag loses 2011
   expect_gt(tabs$table6$coefs["did", 1], 0)
+  expect_gt(tabs$table6$coefs["did", 2], 0)                # PSM-DID
+  expect_identical(colnames(tabs$table6$coefs), c("(1) DID", "(2) PSM-DID", "(3)-(6) Event study"))
+  expect_identical(attr(tabs$table6, "missing"), character(0))
+  es <- attr(tabs$table6, "models")[[3]]
+  expect_s3_class(es, "exr_event")
+  expect_equal(unname(es$rel), -4:5)
+  expect_gt(mean(tabs$table6$coefs[paste0("rel::", 0:5), 3]), 0)   # effects after approval, on average
+  expect_gt(glance(es)$pretrend_p, 0.05)
   expect_true(all(tabs$table7$coefs["dig", ] > 0))
   expect_gt(tabs$table8$coefs["aif", 2], 0)
   expect_gt(tabs$table8$coefs["dig", 2], 0)
