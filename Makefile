@@ -8,7 +8,7 @@ TARBALL := $(PKG)_$(VERSION).tar.gz
 CHECK_ENV := _R_CHECK_SYSTEM_CLOCK_=0 _R_CHECK_CRAN_INCOMING_REMOTE_=false \
              _R_CHECK_CRAN_INCOMING_=false
 
-.PHONY: all deps document install test check valgrind bench replicate clean
+.PHONY: all deps document install test check valgrind bench replicate screenshot clean
 
 all: install
 
@@ -48,3 +48,8 @@ replicate: install
 
 clean:
 	rm -rf $(PKG).Rcheck $(TARBALL) src/*.o src/*.so valgrind.log replication
+
+# The replication report as a browser shows it: headless Chromium (Debian's chromium and
+# fonts-noto-cjk, installed when missing and run as root) writes replication/report.png.
+screenshot: replicate
+	bash tools/screenshot.sh replication/exportres-replication.html replication/report.png

@@ -95,17 +95,25 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   }
   if (!any(ok)) exr_error("data", "no row is complete in the variables used.")
 
+  # fixed-effect codes over the complete rows, computed once; singletons are
+  # found on them, and only when some are dropped are the codes made dense again
+  all_ok <- all(ok)
+  fe <- lapply(fe_vals, function(v) codes_of(if (all_ok) v else v[ok]))
+  names(fe) <- fml$fe
   n_singletons <- 0L
-  if (identical(singletons, "drop") && length(fe_vals)) {
-    keep_s <- drop_singletons(lapply(fe_vals, function(v) v[ok]))
+  if (identical(singletons, "drop") && length(fe)) {
+    keep_s <- .Call(C_singleton_keep, unname(fe))
     n_singletons <- sum(!keep_s)
-    ok[which(ok)[!keep_s]] <- FALSE
-    if (!any(ok)) exr_error("data", "no row is left after removing singletons.")
+    if (n_singletons > 0L) {
+      ok[which(ok)[!keep_s]] <- FALSE
+      if (!any(ok)) exr_error("data", "no row is left after removing singletons.")
+      fe <- lapply(fe, function(v) codes_of(v[keep_s]))
+      all_ok <- all(ok)
+    }
   }
 
   # Large designs are copied as little as possible: no row subset when every
   # row is used, and no intercept column built only to be dropped again.
-  all_ok <- all(ok)
   subset_ok <- function(v) if (all_ok) v else v[ok]
   mats <- lapply(names(frames), function(nm) {
     icpt <- switch(nm, x = fml$intercept, endo = FALSE, inst = FALSE, NA)
@@ -113,8 +121,6 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   })
   names(mats) <- names(frames)
 
-  fe <- lapply(fe_vals, function(v) codes_of(subset_ok(v)))
-  names(fe) <- fml$fe
   cl <- lapply(seq_along(cl_terms), function(j) {
     if (cl_terms[j] %in% names(fe)) fe[[cl_terms[j]]] else codes_of(subset_ok(cl_vals[[j]]))
   })
@@ -166,10 +172,10 @@ muffle_nan <- function(expr) {
 # from a transformation (log of zero or of a negative value) the user should see.
 check_finite <- function(v, name, arg = "formula") {
   if (!is.double(v)) return(invisible(v))
-  bad <- is.infinite(v) | is.nan(v)
-  if (any(bad)) {
+  bad <- .Call(C_nonfinite_count, v)
+  if (bad > 0) {
     exr_error(arg, "'", name, "' has non-finite values (Inf or NaN: a log of a non-positive ",
-              "value?) in ", sum(bad), " row(s).")
+              "value?) in ", bad, " row(s).")
   }
   invisible(v)
 }
@@ -199,9 +205,10 @@ part_matrix <- function(mf, ok, all_ok, intercept) {
   }
   if (!is.double(X)) storage.mode(X) <- "double"
   # names as written, without the backticks of non-syntactic column names
-  colnames(X) <- gsub("`", "", operator_column_names(colnames(X), assign, attr(tt, "term.labels")),
-                      fixed = TRUE)
-  attr(X, "assign") <- assign
+  # (renamed only when they differ: a million-row matrix is not copied for nothing)
+  cn <- gsub("`", "", operator_column_names(colnames(X), assign, attr(tt, "term.labels")), fixed = TRUE)
+  if (!identical(cn, colnames(X))) colnames(X) <- cn
+  if (!identical(attr(X, "assign"), assign)) attr(X, "assign") <- assign
   X
 }
 
@@ -298,17 +305,13 @@ interact_codes <- function(codes) {
 }
 
 # Dense integer codes 1..G of the distinct values of x (NA stays NA). Whole
-# numbers in a compact range are coded by counting, without hashing.
+# numbers in a compact range are coded by counting in C (codes then follow the
+# values' order), anything else by first appearance.
 codes_of <- function(x) {
   if (is.factor(x)) x <- as.integer(x)
-  if (is.numeric(x) && length(x)) {
-    rng <- suppressWarnings(range(x, na.rm = TRUE))
-    if (all(is.finite(rng)) && rng[2L] - rng[1L] < 4 * length(x) + 1000 &&
-        (is.integer(x) || all(x == trunc(x), na.rm = TRUE))) {
-      pos <- as.integer(x - rng[1L]) + 1L
-      present <- tabulate(pos, nbins = as.integer(rng[2L] - rng[1L]) + 1L) > 0L
-      return(cumsum(present)[pos])
-    }
+  if ((is.integer(x) || is.double(x)) && length(x)) {
+    cd <- .Call(C_group_codes_count, x)
+    if (!is.null(cd)) return(cd)
   }
   u <- unique(x)
   match(x, u[!is.na(u)])
@@ -332,23 +335,6 @@ weights_vector <- function(weights, data) {
   }
   if (all(is.na(w))) exr_error("weights", "is entirely NA.")
   as.numeric(w)
-}
-
-# reghdfe's rule: drop observations alone in a fixed-effect group, repeatedly,
-# since each removal can create new singletons in another dimension.
-drop_singletons <- function(fe_vals) {
-  keep <- rep(TRUE, length(fe_vals[[1L]]))
-  codes <- lapply(fe_vals, codes_of)
-  repeat {
-    single <- rep(FALSE, length(keep))
-    for (cd in codes) {
-      cnt <- tabulate(cd[keep], nbins = max(cd))
-      single <- single | (keep & cnt[cd] == 1L)
-    }
-    if (!any(single)) break
-    keep <- keep & !single
-  }
-  keep
 }
 
 # The one collinearity rule of the package.

@@ -68,9 +68,12 @@
 #' @param cluster,vcov,weights,ssc,singletons,fixef_tol,fixef_maxit,cores as in [fe_reg()].
 #' @param panel `c(id, time)`; by default the panel of an [exr_panel()], else
 #'   the first two fixed effects of `formula`.
+#' @param name prefix of the relative-period coefficients' names: `rel::-5`,
+#'   ... by default; e.g. `"rel_year"` gives `rel_year::-5`, as a fixest
+#'   `i(rel_year, ...)` fit names them.
 #' @return An object of class `c("exr_event", "exr_fe", "exr_model")`: the
 #'   fields of an [fe_reg()] fit, with the relative-period coefficients named
-#'   `rel::-5`, ..., `rel::5` after the other regressors, plus `rel` (the
+#'   `rel::-5`, ..., `rel::5` (see `name`) after the other regressors, plus `rel` (the
 #'   relative period of each such coefficient), `ref`, `window`, `method`,
 #'   `n_units_treated`, `n_units_never`, `cohorts` and, for Sun-Abraham,
 #'   `cells` (cohort-period coefficients and variance) and `att`. `tidy()` has
@@ -97,11 +100,15 @@
 #' @export
 event_study <- function(formula, data, adopt, window = c(-5, 5), ref = -1,
                         method = c("twfe", "sunab"), cluster = NULL, vcov = NULL, weights = NULL,
-                        panel = NULL, ssc = NULL, singletons = c("drop", "keep"),
+                        panel = NULL, name = "rel", ssc = NULL, singletons = c("drop", "keep"),
                         fixef_tol = 1e-10, fixef_maxit = 10000L,
                         cores = getOption("exportres.cores", 1L)) {
   call <- match.call()
   method <- match_choice(method, c("twfe", "sunab"), "method")
+  if (!is.character(name) || length(name) != 1L || is.na(name) || !nzchar(name) ||
+      grepl(":", name, fixed = TRUE)) {
+    exr_error("name", "expected one non-empty string without ':' (the coefficient prefix).")
+  }
   singletons <- match_choice(singletons, c("drop", "keep"), "singletons")
   vcov <- vcov_choice(vcov)
   ssc <- as_ssc(ssc)
@@ -119,7 +126,7 @@ event_study <- function(formula, data, adopt, window = c(-5, 5), ref = -1,
     term <- bquote(i(.exr_rel, ref = .(ev$ref)))
     subset <- NULL
   } else {
-    sa <- sunab_cells(ev)
+    sa <- sunab_cells(ev, name)
     data2$.exr_cell <- sa$cell
     term <- quote(i(.exr_cell, ref = 0))
     subset <- !sa$always
@@ -132,14 +139,18 @@ event_study <- function(formula, data, adopt, window = c(-5, 5), ref = -1,
     startsWith(colnames(d$X), ".exr_cell::")
   if (!any(ev_cols)) exr_error("window", "no relative period left to estimate.")
   codes <- as.numeric(sub("^\\.exr_(rel|cell)::", "", colnames(d$X)[ev_cols]))
-  colnames(d$X)[ev_cols] <- if (method == "twfe") paste0("rel::", codes) else sa$names[codes]
+  colnames(d$X)[ev_cols] <- if (method == "twfe") paste0(name, "::", codes) else sa$names[codes]
   fit <- fit_within(d, fixef_tol, fixef_maxit, cores)
   m <- fe_model(fit, d, vcov, ssc, call, formula, kind = c("event", "fe"), method = method,
                 ref = ev$ref, window = ev$window, adopt = adopt, n_units_treated = ev$n_treated,
-                n_units_never = ev$n_never, cohorts = ev$cohorts, panel = pv)
-  if (method == "sunab") m <- sunab_aggregate(m, d, sa)
-  rel_names <- grep("^rel::", names(m$coefficients), value = TRUE)
-  m$rel <- stats::setNames(as.numeric(sub("^rel::", "", rel_names)), rel_names)
+                n_units_never = ev$n_never, cohorts = ev$cohorts, panel = pv, name = name)
+  if (method == "sunab") {
+    m <- sunab_aggregate(m, d, sa, name)
+  } else {
+    rel_of <- stats::setNames(codes, colnames(d$X)[ev_cols])
+    kept <- intersect(names(m$coefficients), names(rel_of))
+    m$rel <- rel_of[kept]
+  }
   m$stats <- c(m$stats, pretrend_wald(m))
   m
 }
@@ -221,7 +232,7 @@ event_timing <- function(data, pv, adopt, window, ref) {
 # Sun-Abraham cells: one code per (cohort, binned relative period) except the
 # reference periods; 0 for never-treated units and reference cells; cohorts
 # observed only at or after adoption flagged as always treated.
-sunab_cells <- function(ev) {
+sunab_cells <- function(ev, name = "rel") {
   a <- ev$a
   if (!any(is.na(a[!is.na(ev$idc)]))) {
     exr_error("adopt", "the Sun-Abraham estimator needs never-treated units (adopt NA) as controls.")
@@ -240,24 +251,25 @@ sunab_cells <- function(ev) {
   cell <- rep(0, length(a))
   cell[use] <- match(paste(ev$rb[use], a[use]), paste(key$rel, key$cohort))
   list(cell = cell, always = always, key = key,
-       names = paste0("rel::", key$rel, ":cohort::", key$cohort))
+       names = paste0(name, "::", key$rel, ":cohort::", key$cohort))
 }
 
 # Aggregate the cohort-period coefficients into one per relative period (and
 # the ATT), weights = the cells' shares of the estimation sample, variance
 # A V A'. The cell-level fit stays in `cells`.
-sunab_aggregate <- function(m, d, sa) {
+sunab_aggregate <- function(m, d, sa, name = "rel") {
   b <- m$coefficients
   V <- m$vcov
-  is_cell <- grepl(":cohort::", names(b), fixed = TRUE)
+  is_cell <- names(b) %in% sa$names
   cells <- names(b)[is_cell]
   Xc <- d$X[, cells, drop = FALSE]
   share <- if (is.null(d$weights)) colSums(Xc != 0) else colSums(d$weights * (Xc != 0))
-  rel <- as.numeric(sub("^rel::(-?[0-9.e+]+):cohort::.*$", "\\1", cells))
+  rel <- sa$key$rel[match(cells, sa$names)]
   periods <- sort(unique(rel))
   other <- names(b)[!is_cell]
+  agg <- paste0(name, "::", periods)
   A <- matrix(0, length(other) + length(periods), length(b),
-              dimnames = list(c(other, paste0("rel::", periods)), names(b)))
+              dimnames = list(c(other, agg), names(b)))
   A[cbind(seq_along(other), match(other, names(b)))] <- 1
   for (j in seq_along(periods)) {
     ix <- which(rel == periods[j])
@@ -276,12 +288,13 @@ sunab_aggregate <- function(m, d, sa) {
   m$vcov <- A %*% V %*% t(A)
   m$se <- sqrt(pmax(diag(m$vcov), 0))
   m$att <- att
+  m$rel <- stats::setNames(periods, agg)
   m
 }
 
 # Joint Wald test that the pre-adoption coefficients are zero (fixest::wald()).
 pretrend_wald <- function(m) {
-  nm <- grep("^rel::-", names(m$coefficients), value = TRUE)
+  nm <- names(m$rel)[m$rel < 0]
   if (!length(nm)) return(list())
   b <- m$coefficients[nm]
   V <- m$vcov[nm, nm, drop = FALSE]
@@ -348,7 +361,7 @@ tidy.exr_event <- function(x, conf.int = FALSE, conf.level = 0.95, reference = F
   out <- NextMethod()
   out$rel_time <- unname(x$rel[out$term])
   if (reference) {
-    refs <- data.frame(term = paste0("rel::", x$ref), estimate = 0, std.error = NA_real_,
+    refs <- data.frame(term = paste0(x$name, "::", x$ref), estimate = 0, std.error = NA_real_,
                        statistic = NA_real_, p.value = NA_real_)
     if (conf.int) refs$conf.low <- refs$conf.high <- NA_real_
     refs$rel_time <- x$ref

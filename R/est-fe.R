@@ -95,7 +95,11 @@ fe_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
   d <- build_design(fml, data, panel = panel, cluster = cluster, weights = weights,
                     singletons = singletons)
   fit <- fit_within(d, fixef_tol, fixef_maxit, cores)
-  fe_model(fit, d, vcov, ssc, call, formula)
+  # the design's arguments travel with the fit, so that re-estimation on
+  # modified data (placebo_test()) rebuilds the same design
+  fe_model(fit, d, vcov, ssc, call, formula,
+           design_args = list(panel = d$panel, cluster = cluster, singletons = singletons,
+                              fixef_tol = fixef_tol, fixef_maxit = fixef_maxit))
 }
 
 # Demean (when there are fixed effects) and solve least squares in C. Used by
@@ -132,10 +136,8 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X
 # collinearity rule's reference.
 demean_design <- function(d, y, X, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L) {
   if (!length(d$fe)) return(list(y = y, X = X, scale = NULL, iterations = integer(0)))
-  dm <- .Call(C_fe_demean, y, X, unname(d$fe), d$weights, as.double(fixef_tol),
-              as.integer(fixef_maxit), as.integer(cores))
-  colnames(dm$X) <- colnames(X)
-  dm
+  .Call(C_fe_demean, y, X, unname(d$fe), d$weights, as.double(fixef_tol),
+        as.integer(fixef_maxit), as.integer(cores))
 }
 
 # The exr_fe model from a least-squares fit on a design: variance through the

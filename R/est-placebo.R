@@ -47,8 +47,9 @@
 #' @param unit,time unit and time columns; by default those of the fit's
 #'   `panel` (or [exr_panel()]), else its first two fixed effects.
 #' @param adopt the column of adoption dates (`NA` for never treated).
-#' @param data the data the model was fitted on; by default re-evaluated from
-#'   the fit's call.
+#' @param data the data frame the model was fitted on; by default the fit's
+#'   `data` argument, evaluated where `placebo_test()` is called. (Cluster
+#'   variables, weights and the other design arguments travel with the fit.)
 #' @param alternative `"two.sided"`, `"greater"` or `"less"`.
 #' @param cores threads (OpenMP) for the draws.
 #' @param cl a cluster from the parallel package (e.g.
@@ -162,25 +163,29 @@ placebo_worker <- function(perms, prob, cores = 1L) {
 # Everything the draws share: the design rebuilt from the fit's call, the
 # other regressors and outcome demeaned once, the variance specification.
 placebo_problem <- function(fit, term, unit, adopt, time, data, env) {
-  cl_call <- fit$call
-  arg <- function(nm, default = NULL) {
-    if (is.null(cl_call[[nm]])) return(default)
-    tryCatch(eval(cl_call[[nm]], env), error = function(e) {
-      exr_error("fit", "could not re-evaluate the fit's `", nm, "` argument: ", conditionMessage(e))
-    })
-  }
   if (is.null(data)) {
-    data <- arg("data")
+    data <- tryCatch(eval(fit$call$data, env), error = function(e) NULL)
     if (is.null(data)) exr_error("data", "could not find the fit's data; pass `data`.")
   }
-  df <- if (inherits(data, "exr_match")) data$data else data
-  check_data_frame(df)
+  if (inherits(data, "exr_match")) exr_error("data", "pass the data frame and `weights = m$weights`.")
+  check_data_frame(data)
+  df <- data
+  da <- fit$design_args
+  if (is.null(da)) exr_error("fit", "expected a model from fe_reg().")
+  if (length(fit$obs) != nrow(data)) {
+    exr_error("data", "does not reproduce the fit's estimation sample; pass the data the model was fitted on.")
+  }
+  # the fit's weights on its rows (NA elsewhere: those rows were not used)
+  w <- NULL
+  if (!is.null(fit$weights)) {
+    w <- rep(NA_real_, length(fit$obs))
+    w[fit$obs] <- fit$weights
+  }
   fml <- parse_fixest_formula(fit$formula)
-  panel <- arg("panel")
-  singletons <- arg("singletons", "drop")
-  d <- build_design(fml, data, panel = panel, cluster = arg("cluster"), weights = arg("weights"),
-                    singletons = match_choice(singletons, c("drop", "keep"), "singletons"))
-  if (length(d$keep) != length(fit$obs) || any(d$keep != fit$obs)) {
+  panel <- da$panel
+  d <- build_design(fml, data, panel = panel, cluster = da$cluster, weights = w,
+                    singletons = da$singletons)
+  if (any(d$keep != fit$obs)) {
     exr_error("data", "does not reproduce the fit's estimation sample; pass the data the model was fitted on.")
   }
   pv <- placebo_panel(df, unit, time, panel, fml)
@@ -201,8 +206,8 @@ placebo_problem <- function(fit, term, unit, adopt, time, data, env) {
   }
   others <- setdiff(names(fit$coefficients), term)
   Xo <- d$X[, others, drop = FALSE]
-  fixef_tol <- arg("fixef_tol", 1e-10)
-  fixef_maxit <- arg("fixef_maxit", 10000L)
+  fixef_tol <- da$fixef_tol
+  fixef_maxit <- da$fixef_maxit
   dm <- demean_design(d, d$y, Xo, fixef_tol, fixef_maxit)
   ols <- .Call(C_ols_fit, dm$X, dm$y, d$weights, dm$scale, collinear_tol)
   Xk <- dm$X[, ols$kept, drop = FALSE]

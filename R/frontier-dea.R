@@ -300,18 +300,27 @@ print.summary.exr_dea <- function(x, digits = 4, ...) {
 #'
 #' @param x An `exr_dea` object.
 #' @param type `"sorted"` (efficiencies in increasing order, one step per
-#'   unit) or `"hist"` (histogram).
+#'   unit), `"hist"` (histogram) or `"by"` (boxplots of the efficiencies of
+#'   each frontier of `by`, e.g. each year, with the mean path).
 #' @param ... Passed to the base graphics function.
 #' @return `x`, invisibly.
 #' @examples
 #' e <- dea(matrix(c(2, 4, 3, 5, 6), ncol = 1), c(1, 2, 1.5, 2, 2.5), rts = "vrs")
 #' plot(e)
+#' d <- dea(matrix(c(2, 4, 3, 5, 6, 3, 4, 5), ncol = 1), c(1, 2, 1.5, 2, 2.5, 1, 2, 2),
+#'          rts = "vrs", by = rep(1:2, each = 4))
+#' plot(d, type = "by")
 #' @export
-plot.exr_dea <- function(x, type = c("sorted", "hist"), ...) {
-  type <- match_choice(type, c("sorted", "hist"), "type")
+plot.exr_dea <- function(x, type = c("sorted", "hist", "by"), ...) {
+  type <- match_choice(type, c("sorted", "hist", "by"), "type")
   e <- x$eff[!is.na(x$eff)]
   lab <- if (x$orientation == "in") "Input efficiency" else "Output efficiency (Farrell)"
-  if (type == "sorted") {
+  if (type == "by") {
+    if (is.null(x$by)) exr_error("type", "type = \"by\" needs a DEA fitted with `by`.")
+    ok <- !is.na(x$eff)
+    draw_by_group(split(x$eff[ok], x$by[ok], drop = TRUE), main = paste0("DEA, ", x$rts),
+                  xlab = "", ylab = lab, ...)
+  } else if (type == "sorted") {
     graphics::plot(seq_along(e), sort(e), type = "s", xlab = "Units (sorted)",
                    ylab = lab, main = paste0("DEA, ", x$rts), ...)
     graphics::abline(h = 1, lty = 2)

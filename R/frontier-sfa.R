@@ -55,6 +55,15 @@
 #' @param z for `"bc95"`: a one-sided formula of the inefficiency variables,
 #'   e.g. `~ EDYRS + BANRAT - 1`.
 #' @param type `"production"` or `"cost"`.
+#' @param vcov `"hessian"` (default: the inverse of the exact negative Hessian
+#'   of the log-likelihood; FRONTIER 4.1 and \pkg{frontier} report the inverse
+#'   of their quasi-Newton approximation of it, which differs by a few percent),
+#'   `"robust"` (the sandwich on the per-observation scores, or the per-unit
+#'   scores of a panel model, with \eqn{n/(n-K)}) or `"cluster"` (by `cluster`,
+#'   with fixest's factors \eqn{G/(G-1) (n-1)/(n-K)}; a unit of a panel must lie
+#'   in one cluster). Computed by the package's variance engine.
+#' @param cluster cluster variables (a one-sided formula or column names);
+#'   giving them implies `vcov = "cluster"`.
 #' @param start optional starting values, named and ordered as the
 #'   coefficients of the fit (skips the grid search).
 #' @param control a list: `reltol` (BFGS relative tolerance, default `1e-10`; Newton steps then polish),

@@ -124,8 +124,12 @@ glance.exr_model <- function(x, ...) {
   as.data.frame(lapply(s, function(v) if (length(v) == 1L) v else NA), check.names = FALSE)
 }
 
-stars_of <- function(p) {
-  ifelse(is.na(p), "", ifelse(p < 0.01, "***", ifelse(p < 0.05, "**", ifelse(p < 0.1, "*", ""))))
+# Significance stars from p-values; `stars` holds the thresholds named by their
+# symbols (the smallest threshold a p-value is below wins).
+stars_of <- function(p, stars = c(`***` = 0.01, `**` = 0.05, `*` = 0.1)) {
+  out <- rep("", length(p))
+  for (i in order(stars, decreasing = TRUE)) out[!is.na(p) & p < stars[[i]]] <- names(stars)[i]
+  out
 }
 
 vcov_label <- function(x) {

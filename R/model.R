@@ -41,11 +41,15 @@ new_exr_model <- function(kind, coefficients, vcov, nobs, call, formula,
     stop("new_exr_model: stats must be a named list of scalars")
   }
   stats$nobs <- NULL
+  rows <- if (is.null(keep) || all(keep)) NULL else which(keep)
   aligned <- lapply(per_row, function(v) {
     if (is.null(keep)) return(v)
-    if (length(v) != sum(keep)) stop("new_exr_model: per-row vectors must cover the rows used")
+    if (length(v) != if (is.null(rows)) length(keep) else length(rows)) {
+      stop("new_exr_model: per-row vectors must cover the rows used")
+    }
+    if (is.null(rows)) return(v)
     out <- rep(NA_real_, length(keep))
-    out[keep] <- v
+    out[rows] <- v
     out
   })
   structure(c(list(coefficients = b, vcov = vcov, se = sqrt(pmax(diag(vcov), 0)), nobs = nobs,
@@ -68,7 +72,9 @@ model_stats <- function(x) {
 #' weighted model, as [stats::lm()] computes it; fixest's `logLik()` ignores
 #' the weights), with degrees of freedom counting the coefficients, the
 #' fixed-effect parameters and the residual variance; for models estimated by
-#' maximum likelihood, the maximised log-likelihood. `AIC()` and `BIC()` follow.
+#' maximum likelihood, the maximised log-likelihood. `AIC()` and `BIC()` follow,
+#' counting the residual variance as a parameter as `lm()` does (fixest's
+#' `AIC()` does not, so it is 2 lower).
 #'
 #' @param object a fitted model.
 #' @param ... unused.
@@ -83,6 +89,6 @@ model_stats <- function(x) {
 logLik.exr_model <- function(object, ...) {
   ll <- object$stats$logLik
   if (is.null(ll)) exr_error("object", "this model has no log-likelihood.")
-  structure(ll, df = object$df_loglik %||% length(object$coefficients),
+  structure(ll, df = as.numeric(object$df_loglik %||% length(object$coefficients)),
             nobs = object$nobs, nall = object$nobs, class = "logLik")
 }

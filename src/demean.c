@@ -326,7 +326,7 @@ void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double
  *   fe      list of Q >= 1 integer vectors of length n, codes 1..G_q, no NA
  *   weights double vector of length n (positive), or NULL
  *   tol     convergence tolerance; maxit maximum sweeps per column; cores threads
- * Returns list(y = demeaned y, X = demeaned X, iterations = integer p + 1 (y
+ * Returns list(y = demeaned y, X = demeaned X (with X's dimnames), iterations = integer p + 1 (y
  * first; negative: not converged), scale = weighted sums of squares of the raw
  * columns of X, which tell a column absorbed by the fixed effects from a small one).
  * y and X are demeaned as p + 1 independent columns, in parallel.
@@ -352,6 +352,7 @@ SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol_, SEXP maxit_, SE
     SEXP out = PROTECT(exr_named_list(4, nm)); nprot++;
     SEXP ry = allocVector(REALSXP, n); SET_VECTOR_ELT(out, 0, ry);
     SEXP R = allocMatrix(REALSXP, (int) n, p); SET_VECTOR_ELT(out, 1, R);
+    setAttrib(R, R_DimNamesSymbol, getAttrib(X, R_DimNamesSymbol));
     SEXP iters = allocVector(INTSXP, p + 1); SET_VECTOR_ELT(out, 2, iters);
     SEXP scale = allocVector(REALSXP, p); SET_VECTOR_ELT(out, 3, scale);
     const double *x = REAL(X);

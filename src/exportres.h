@@ -146,6 +146,11 @@ SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
+/* ---- the design builder's row passes: design.c ------------------------------ */
+SEXP group_codes_count(SEXP x);
+SEXP nonfinite_count(SEXP x);
+SEXP singleton_keep(SEXP fe);
+
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 

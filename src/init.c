@@ -13,6 +13,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(ols_fit, 5),
     CALLDEF(collinear_keep, 4),
     CALLDEF(score_meat, 3),
+    /* design builder */
+    CALLDEF(group_codes_count, 1),
+    CALLDEF(nonfinite_count, 1),
+    CALLDEF(singleton_keep, 1),
     /* binary choice */
     CALLDEF(binary_fit, 6),
     /* matching */

@@ -6,7 +6,9 @@ needed <- c(
   "roxygen2", "knitr", "rmarkdown", "generics", "testthat",
   # reference implementations the tests compare against
   "fixest", "plm", "frontier", "Benchmarking", "sampleSelection", "MatchIt", "AER",
-  "sandwich", "lmtest", "economiccomplexity", "REAT"
+  "sandwich", "lmtest", "economiccomplexity", "REAT",
+  # tables: modelsummary compatibility is tested
+  "modelsummary"
 )
 # Minimum versions of reference packages whose older releases have known bugs
 # the tests would trip on (MatchIt < 4.5.4: calipers and ratio > 1 with
@@ -14,6 +16,17 @@ needed <- c(
 # newer dependencies they need.
 minimum <- list(MatchIt = list(version = "4.5.4", with = c("cli", "arg")))
 have <- rownames(installed.packages())
+repos <- getOption("repos")
+if (is.null(repos) || identical(unname(repos["CRAN"]), "@CRAN@")) {
+  repos <- c(CRAN = "https://cloud.r-project.org")
+}
+# modelsummary's table engine (tinytable) registers a method for xfun::record_print, which
+# Debian's xfun (0.37) lacks; CRAN's xfun in turn needs a knitr newer than Debian's. Neither
+# is a recommended package.
+if ("xfun" %in% have && !("record_print" %in% getNamespaceExports("xfun"))) {
+  message("deps: install.packages(xfun, knitr, highr) (newer than Debian's, for tinytable)")
+  install.packages(c("xfun", "knitr", "highr"), repos = repos, dependencies = NA, quiet = TRUE)
+}
 todo <- setdiff(needed, have)
 for (p in names(minimum)) {
   if (p %in% have && utils::packageVersion(p) < minimum[[p]]$version) {
@@ -23,10 +36,6 @@ for (p in names(minimum)) {
 if (length(todo)) {
   message("deps: install.packages(", paste(todo, collapse = ", "), ")")
   options(Ncpus = 2L)
-  repos <- getOption("repos")
-  if (is.null(repos) || identical(unname(repos["CRAN"]), "@CRAN@")) {
-    repos <- c(CRAN = "https://cloud.r-project.org")
-  }
   # dependencies = NA: Depends/Imports/LinkingTo only; "recommended" packages that are already
   # installed are skipped by install.packages, so Matrix and friends are never replaced.
   install.packages(todo, repos = repos, dependencies = NA, quiet = TRUE)

@@ -18,6 +18,9 @@ test_that("TWFE event study equals fixest i() on base_stagg (iid and clustered)"
     es <- event_study(y ~ x1 | id + year, bs, adopt = "adopt", window = c(-Inf, Inf), cluster = cl)
     nm <- sub("time_to_treatment", "rel", names(coef(ref)))
     expect_identical(names(coef(es)), nm)
+    named <- event_study(y ~ x1 | id + year, bs, adopt = "adopt", window = c(-Inf, Inf),
+                         cluster = cl, name = "time_to_treatment")
+    expect_identical(names(coef(named)), names(coef(ref)))
     expect_lt(max(abs(coef(es) - coef(ref))), 1e-8)
     expect_lt(max(abs(es$se - fixest::se(ref))), 1e-8)
     w <- fixest::wald(ref, keep = "::-", print = FALSE)
@@ -175,6 +178,7 @@ test_that("bad input gives exportres errors", {
   expect_error(event_study(y ~ 1 | id + year, d, adopt = "nope"), class = "exportres_error")
   expect_error(event_study(y ~ 1, d, adopt = "adopt"), class = "exportres_error")
   expect_error(ok(method = "cs"), class = "exportres_error")
+  expect_error(ok(name = "a:b"), class = "exportres_error")
   d$adopt_chr <- as.character(d$adopt)
   expect_error(event_study(y ~ 1 | id + year, d, adopt = "adopt_chr"), class = "exportres_error")
 })

@@ -1,0 +1,124 @@
+/*
+ * The design builder's passes over the rows that R would do slowly at a
+ * million rows: dense group codes by counting, the non-finite check, and the
+ * iterative removal of fixed-effect singletons (reghdfe's rule).
+ */
+#include "exportres.h"
+
+/*
+ * .Call entry: group_codes_count(x)
+ * Dense codes 1..G of the distinct values of x (integer or double), in
+ * increasing order of value, NA staying NA, when every non-NA value is a whole
+ * number and their range is below 4n + 1000 (counting then beats hashing).
+ * Returns NULL otherwise, and the caller falls back to match(x, unique(x)).
+ */
+SEXP group_codes_count(SEXP x)
+{
+    if (!isInteger(x) && !isReal(x)) exr_raise("x", "must be integer or double");
+    R_xlen_t n = XLENGTH(x);
+    double lo = R_PosInf, hi = R_NegInf;
+    const int *xi = isInteger(x) ? INTEGER(x) : NULL;
+    const double *xd = isReal(x) ? REAL(x) : NULL;
+    for (R_xlen_t i = 0; i < n; i++) {
+        double v;
+        if (xi) {
+            if (xi[i] == NA_INTEGER) continue;
+            v = xi[i];
+        } else {
+            v = xd[i];
+            if (ISNAN(v)) continue;
+            if (!R_FINITE(v) || v != floor(v)) return R_NilValue;
+        }
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+    }
+    SEXP out = PROTECT(allocVector(INTSXP, n));
+    int *o = INTEGER(out);
+    if (lo > hi) { /* all NA */
+        for (R_xlen_t i = 0; i < n; i++) o[i] = NA_INTEGER;
+        UNPROTECT(1);
+        return out;
+    }
+    double span = hi - lo + 1.0;
+    if (span > 4.0 * (double) n + 1000.0) { UNPROTECT(1); return R_NilValue; }
+    R_xlen_t m = (R_xlen_t) span;
+    int *code = (int *) R_alloc(m, sizeof(int));
+    memset(code, 0, (size_t) m * sizeof(int));
+    for (R_xlen_t i = 0; i < n; i++) {
+        if (xi ? xi[i] == NA_INTEGER : ISNAN(xd[i])) continue;
+        code[(R_xlen_t) ((xi ? (double) xi[i] : xd[i]) - lo)] = 1;
+    }
+    int g = 0;
+    for (R_xlen_t k = 0; k < m; k++) if (code[k]) code[k] = ++g;
+    for (R_xlen_t i = 0; i < n; i++) {
+        if (xi ? xi[i] == NA_INTEGER : ISNAN(xd[i])) o[i] = NA_INTEGER;
+        else o[i] = code[(R_xlen_t) ((xi ? (double) xi[i] : xd[i]) - lo)];
+    }
+    UNPROTECT(1);
+    return out;
+}
+
+/*
+ * .Call entry: nonfinite_count(x)
+ * The number of values that are infinite or NaN but not NA (R's NA_real_ is a
+ * NaN with a payload; those rows are missing, not invalid).
+ */
+SEXP nonfinite_count(SEXP x)
+{
+    if (!isReal(x)) return ScalarInteger(0);
+    const double *v = REAL(x);
+    R_xlen_t n = XLENGTH(x), bad = 0;
+    for (R_xlen_t i = 0; i < n; i++)
+        if (!R_FINITE(v[i]) && !R_IsNA(v[i])) bad++;
+    return ScalarReal((double) bad);
+}
+
+/*
+ * .Call entry: singleton_keep(fe)
+ * fe: list of Q integer code vectors (1..G_q, no NA) over the same n rows.
+ * Drops every row alone in a group of some factor, repeatedly, since each
+ * removal can create new singletons in another factor (reghdfe, fixest).
+ * Returns a logical vector of length n: the rows kept.
+ */
+SEXP singleton_keep(SEXP fe)
+{
+    if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) exr_raise("fe", "must be a non-empty list");
+    int Q = (int) XLENGTH(fe);
+    R_xlen_t n = XLENGTH(VECTOR_ELT(fe, 0));
+    const int **g = (const int **) R_alloc(Q, sizeof(int *));
+    int **cnt = (int **) R_alloc(Q, sizeof(int *));
+    for (int q = 0; q < Q; q++) {
+        g[q] = exr_int_arg(VECTOR_ELT(fe, q), n, "fe[[q]]");
+        int G = 0;
+        for (R_xlen_t i = 0; i < n; i++) {
+            if (g[q][i] == NA_INTEGER || g[q][i] < 1) exr_raise("fe", "codes must be positive integers");
+            if (g[q][i] > G) G = g[q][i];
+        }
+        cnt[q] = (int *) R_alloc((size_t) G + 1, sizeof(int));
+        memset(cnt[q], 0, ((size_t) G + 1) * sizeof(int));
+        for (R_xlen_t i = 0; i < n; i++) cnt[q][g[q][i]]++;
+    }
+    SEXP keep = PROTECT(allocVector(LGLSXP, n));
+    int *k = LOGICAL(keep);
+    for (R_xlen_t i = 0; i < n; i++) k[i] = 1;
+    for (int round = 0;; round++) {
+        R_xlen_t dropped = 0;
+        for (R_xlen_t i = 0; i < n; i++) {
+            if (!k[i]) continue;
+            int single = 0;
+            for (int q = 0; q < Q && !single; q++) single = cnt[q][g[q][i]] == 1;
+            if (single) { k[i] = 0; dropped++; }
+        }
+        if (!dropped) break;
+        /* recount the groups over the rows left */
+        for (int q = 0; q < Q; q++) {
+            int G = 0;
+            for (R_xlen_t i = 0; i < n; i++) if (g[q][i] > G) G = g[q][i];
+            memset(cnt[q], 0, ((size_t) G + 1) * sizeof(int));
+            for (R_xlen_t i = 0; i < n; i++) if (k[i]) cnt[q][g[q][i]]++;
+        }
+        if ((round & 15) == 15) R_CheckUserInterrupt();
+    }
+    UNPROTECT(1);
+    return keep;
+}
