@@ -156,16 +156,20 @@ event_study <- function(formula, data, adopt, window = c(-5, 5), ref = -1,
 }
 
 # The panel's id and time columns: `panel`, an exr_panel's, or the first two
-# fixed effects of the formula.
-event_panel <- function(data, panel, fml) {
+# fixed effects of the formula (NULL when none of these says).
+panel_or_fe <- function(data, panel, fml) {
   pv <- panel_vars(data, panel)
-  if (is.null(pv)) {
-    fe <- fml$fe
-    if (length(fe) < 2L || any(grepl("^", fe[1:2], fixed = TRUE))) {
-      exr_error("panel", "give `panel = c(id, time)` (or fixed effects `| id + time`).")
-    }
-    pv <- panel_vars(data, fe[1:2])
+  fe <- fml$fe
+  if (is.null(pv) && length(fe) >= 2L && !any(grepl("^", fe[1:2], fixed = TRUE)) &&
+      all(fe[1:2] %in% names(data)) && is.numeric(data[[fe[2L]]])) {
+    pv <- fe[1:2]
   }
+  pv
+}
+
+event_panel <- function(data, panel, fml) {
+  pv <- panel_or_fe(data, panel, fml)
+  if (is.null(pv)) exr_error("panel", "give `panel = c(id, time)` (or fixed effects `| id + time`).")
   pv
 }
 

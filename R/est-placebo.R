@@ -236,10 +236,7 @@ placebo_problem <- function(fit, term, unit, adopt, time, data, env) {
 
 # Unit and time columns: given, or the fit's panel, or its first two fixed effects.
 placebo_panel <- function(data, unit, time, panel, fml) {
-  pv <- panel_vars(data, panel)
-  if (is.null(pv) && length(fml$fe) >= 2L && !any(grepl("^", fml$fe[1:2], fixed = TRUE))) {
-    pv <- fml$fe[1:2]
-  }
+  pv <- panel_or_fe(data, panel, fml)
   if (!is.null(unit)) {
     if (!is.character(unit) || length(unit) != 1L) exr_error("unit", "expected one column name.")
     check_columns(data, unit, "unit")

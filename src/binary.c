@@ -59,41 +59,32 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
 }
 
 /* Log-likelihood, gradient g (p) and observed information H (p x p, upper and
- * lower; skipped when H is NULL) at b; eta (n) is written. One pass over the
- * rows: each row of X is read once (gathered into xw[0..p)), its index,
- * log-likelihood term, score and information contributions accumulated
- * (p (p + 1) / 2 products per row), so no n x p copy is made. */
+ * lower; skipped when H is NULL) at b; eta (n) is written. Column-oriented, so
+ * that BLAS does the products: eta = X b, g = X's, H = (X sqrt(h))'(X sqrt(h)). */
 static double bin_eval(int link, const double *X, const double *y, const double *w, int n, int p,
                        const double *b, double *eta, double *g, double *H, double *xw)
 {
+    int one = 1;
+    double pone = 1.0, zero = 0.0;
+    if (p > 0) F77_CALL(dgemv)("N", &n, &p, &pone, X, &n, b, &one, &zero, eta, &one FCONE);
+    else memset(eta, 0, (size_t) n * sizeof(double));
     double ll = 0.0;
-    double *xi = xw;                    /* one row of X */
-    memset(g, 0, (size_t) p * sizeof(double));
-    if (H) memset(H, 0, (size_t) p * p * sizeof(double));
+    /* xw's last column holds the scores' factors, then (for H) the square
+     * roots of the information weights; its first p columns X scaled */
+    double *sv = xw + (size_t) n * p;
     for (int i = 0; i < n; i++) {
-        double e = 0.0;
-        for (int j = 0; j < p; j++) {
-            xi[j] = X[i + (R_xlen_t) j * n];
-            e += xi[j] * b[j];
-        }
-        eta[i] = e;
         double li, si, hi, ei, wi = w ? w[i] : 1.0;
-        bin_terms(link, y[i], e, &li, &si, &hi, &ei);
+        bin_terms(link, y[i], eta[i], &li, &si, &hi, &ei);
         ll += wi * li;
-        const double ws = wi * si;
-        for (int j = 0; j < p; j++) g[j] += ws * xi[j];
-        if (H) {
-            const double wh = wi * (hi > 0 ? hi : 0.0);
-            for (int j = 0; j < p; j++) {
-                const double hx = wh * xi[j];
-                double *Hj = H + (R_xlen_t) j * p;
-                for (int l = 0; l <= j; l++) Hj[l] += hx * xi[l];
-            }
-        }
+        sv[i] = wi * si;
+        if (H) xw[i] = sqrt(wi * (hi > 0 ? hi : 0.0));   /* parked in column 0 for now */
     }
+    if (p > 0) F77_CALL(dgemv)("T", &n, &p, &pone, X, &n, sv, &one, &zero, g, &one FCONE);
     if (H) {
+        memcpy(sv, xw, (size_t) n * sizeof(double));
         for (int j = 0; j < p; j++)
-            for (int l = 0; l < j; l++) H[j + (R_xlen_t) l * p] = H[l + (R_xlen_t) j * p];
+            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sv[i];
+        exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
     }
     return ll;
 }
@@ -165,21 +156,15 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
     if (link == BIN_LOGIT) {
         memcpy(info_exp, H, (size_t) p * p * sizeof(double));
     } else {
-        double *xi = xw;
-        memset(info_exp, 0, (size_t) p * p * sizeof(double));
+        double *sq = xw + (size_t) n * p;
         for (int i = 0; i < n; i++) {
             double li, si, hi, ei, wi = w ? w[i] : 1.0;
             bin_terms(link, y[i], eta[i], &li, &si, &hi, &ei);
-            const double we = wi * ei;
-            for (int j = 0; j < p; j++) xi[j] = X[i + (R_xlen_t) j * n];
-            for (int j = 0; j < p; j++) {
-                const double ex = we * xi[j];
-                double *Ij = info_exp + (R_xlen_t) j * p;
-                for (int l = 0; l <= j; l++) Ij[l] += ex * xi[l];
-            }
+            sq[i] = sqrt(wi * ei);
         }
         for (int j = 0; j < p; j++)
-            for (int l = 0; l < j; l++) info_exp[j + (R_xlen_t) l * p] = info_exp[l + (R_xlen_t) j * p];
+            for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
+        exr_crossprod(xw, NULL, NULL, n, p, info_exp, NULL);
     }
     *ll_out = ll;
     /* separation: outcomes predicted with probability within 1e-10 of certainty */

@@ -106,7 +106,7 @@ int exr_nn_match(int n, const double *d, const int *role, const int *grp, int G,
                  int k, int replace, const double *caliper, int *mm, double *w,
                  double *dwork, int *iwork);
 void exr_balance_sums(const double *X, R_xlen_t n, int p, const int *t, const double *w,
-                      double *out);
+                      double *out, double *work /* 2n */);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
