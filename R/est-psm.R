@@ -58,10 +58,13 @@
 #' within it; calipers and common support are then taken per period, and the
 #' weights are scaled over the whole sample. The paper's Table 6 column (2)
 #' reports N = 3,148 against 3,174 for the plain DID: it keeps all but 26
-#' observations, which is what dropping the observations off the common
-#' support gives, not a k = 4 matched sample (which keeps only the treated and
-#' their matched controls). [replicate_tables()] reports the matched-sample
-#' regression (the estimator the paper names) and says so.
+#' observations. That is what dropping the observations off the common
+#' support gives (`fe_reg(..., data = data[m$support, ])` with a `discard`
+#' rule), not a k = 4 matched sample, which keeps only the treated units and
+#' their matched controls (about 2,100 city-years on the bundled panel, by
+#' period or pooled); whether the paper matched by period or pooled cannot be
+#' told from the table. [replicate_tables()] matches by year and reports the
+#' matched-sample regression, the estimator the paper names.
 #'
 #' @section Balance:
 #' `$balance` has, for the distance and each covariate (factors expanded into

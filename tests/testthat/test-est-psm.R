@@ -68,7 +68,6 @@ test_that("hand-worked matches, weights and MatchIt's tie rules", {
 })
 
 test_that("the sort-and-scan kernel equals a brute-force O(n1 n0) matching", {
-  skip_under_valgrind()
   set.seed(11)
   for (rep in 1:30) {
     n <- sample(20:120, 1)
