@@ -8,7 +8,8 @@
 #' Build the numeric design of a model
 #'
 #' @param fml a parsed formula (parse_fixest_formula()).
-#' @param data a data frame.
+#' @param data a data frame, or a psm_match() result (its matched rows, with
+#'   the matching weights as `weights`).
 #' @param panel `c(id, time)` or NULL (then the panel of an exr_panel, if any).
 #' @param cluster cluster terms (one-sided formula or names; `a^b` = interaction).
 #' @param weights column name or vector.
@@ -31,6 +32,15 @@
 build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL,
                          singletons = "drop", parts = NULL, extra = NULL, subset = NULL,
                          response = TRUE) {
+  if (inherits(data, "exr_match")) {
+    # a psm_match() result: its matched rows, weighted by the matching weights
+    if (!is.null(weights)) {
+      exr_error("weights", "`data` is a psm_match() result, whose matching weights are used; ",
+                "to combine them with other weights pass the data frame and a product of weights.")
+    }
+    weights <- data$data[[data$weights_col]]
+    data <- data$data
+  }
   check_data_frame(data)
   n_all <- nrow(data)
   pv <- panel_vars(data, panel)

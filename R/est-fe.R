@@ -50,7 +50,8 @@
 #' it, where fixest's ignores the weights) and `n_groups`.
 #'
 #' @param formula `y ~ x1 + x2 | fe1 + fe2`.
-#' @param data a data frame (or [exr_panel()]).
+#' @param data a data frame (or [exr_panel()]), or a [psm_match()] result: its
+#'   matched rows, weighted by the matching weights (PSM-DID).
 #' @param cluster cluster variables: a one-sided formula (`~city`,
 #'   `~city + year`, `~province^year`) or column names.
 #' @param vcov `"iid"`, `"hc1"` or `"cluster"`; `NULL` picks fixest's default
@@ -94,7 +95,11 @@ fe_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
   d <- build_design(fml, data, panel = panel, cluster = cluster, weights = weights,
                     singletons = singletons)
   fit <- fit_within(d, fixef_tol, fixef_maxit, cores)
-  fe_model(fit, d, vcov, ssc, call, formula)
+  # the design's arguments travel with the fit, so that re-estimation on
+  # modified data (placebo_test()) rebuilds the same design
+  fe_model(fit, d, vcov, ssc, call, formula,
+           design_args = list(panel = d$panel, cluster = cluster, singletons = singletons,
+                              fixef_tol = fixef_tol, fixef_maxit = fixef_maxit))
 }
 
 # Demean (when there are fixed effects) and solve least squares in C. Used by

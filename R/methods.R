@@ -221,6 +221,8 @@ model_title <- function(kind, x = NULL) {
          exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",
          exr_heckman = "Heckman two-step",
          exr_gmm = "Dynamic-panel GMM",
+         exr_event = if (identical(x$method, "sunab")) "Event study (Sun-Abraham)" else
+           "Event study (TWFE)",
          sub("^exr_", "", kind))
 }
 

@@ -209,19 +209,28 @@ scores_meat <- function(scores, cl) {
 # intersection, with the G/(G-1) factor per term (G_df = "conventional") or the
 # smallest G's for all (G_df = "min").
 cluster_meat_cgm <- function(scores, cluster, ssc) {
+  meat <- 0
+  for (tm in cgm_terms(cluster, ssc)) meat <- meat + tm$factor * scores_meat(scores, tm$codes)
+  meat
+}
+
+# The terms of the Cameron-Gelbach-Miller sum: for every non-empty subset of
+# the cluster variables, the codes of their intersection and the factor
+# (+/- G/(G-1)) its meat enters with. Resampling code (placebo draws) applies
+# the same terms to its own scores.
+cgm_terms <- function(cluster, ssc) {
   Q <- length(cluster)
   G <- vapply(cluster, n_groups, integer(1))
   gfac <- function(g) if (ssc$G_adj) g / (g - 1) else 1
-  meat <- 0
+  out <- list()
   for (size in seq_len(Q)) {
     for (set in utils::combn(Q, size, simplify = FALSE)) {
       cl <- if (size == 1L) cluster[[set]] else codes_of(interact_codes(cluster[set]))
       g <- if (ssc$G_df == "min") min(G) else n_groups(cl)
-      term <- scores_meat(scores, cl) * gfac(g)
-      meat <- if (size %% 2L == 1L) meat + term else meat - term
+      out[[length(out) + 1L]] <- list(codes = cl, factor = (if (size %% 2L == 1L) 1 else -1) * gfac(g))
     }
   }
-  meat
+  out
 }
 
 # Multi-way clustered variances can be indefinite; as fixest does, negative

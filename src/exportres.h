@@ -127,6 +127,15 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
                    double *b, double *ll, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, int *iter, double *work, int *iwork);
 
+/* ---- nearest-neighbour matching: match.c ------------------------------------ */
+size_t exr_nn_match_iwork_size(int n, int G);
+int exr_nn_match(int n, const double *d, const int *role, const int *grp, int G,
+                 const int *sorted, const int *torder, int nt, const int *trow, int n1,
+                 int k, int replace, const double *caliper, int *mm, double *w,
+                 double *dwork, int *iwork);
+void exr_balance_sums(const double *X, R_xlen_t n, int p, const int *t, const double *w,
+                      double *out, double *work /* 2n */);
+
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
 /* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
@@ -149,6 +158,12 @@ static inline double exr_mills(double x, double lp)
 }
 
 /* ==== Entry points and main-thread helpers, by source file =================== */
+
+/* ---- random draws: R's RNG, so main thread only, between GetRNGstate() and
+ * PutRNGstate(); every draw is made before any parallel region (placebo.c;
+ * shareable with the bootstrap and permutation tests) ------------------------- */
+void exr_rng_permutation(int n, int *perm, int *work);
+void exr_rng_sample_replace(int n, int k, int *out);
 
 /* ---- fixed effects and least squares: demean.c, linalg.c, vcov.c ----------- */
 void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n);
@@ -174,6 +189,15 @@ SEXP heckman_boot(SEXP W, SEXP s, SEXP cl1, SEXP X, SEXP y, SEXP row2, SEXP fe, 
                   SEXP draws, SEXP gamma0, SEXP ctrl);
 SEXP iv_kp_meat(SEXP A, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE, SEXP BZ, SEXP V,
                 SEXP vcols, SEXP sw, SEXP cluster);
+/* ---- matching: match.c ------------------------------------------------------ */
+SEXP nn_match(SEXP d, SEXP role, SEXP grp, SEXP sorted, SEXP torder, SEXP k, SEXP replace,
+              SEXP caliper);
+SEXP balance_sums(SEXP X, SEXP treat, SEXP weights);
+
+/* ---- placebo tests: placebo.c ------------------------------------------------- */
+SEXP rng_permutations(SEXP n, SEXP B);
+SEXP placebo_run(SEXP X, SEXP B, SEXP ey, SEXP weights, SEXP unit, SEXP time, SEXP fe, SEXP D0,
+                 SEXP adopt, SEXP perms, SEXP vspec, SEXP ctrl, SEXP cores);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

@@ -24,6 +24,12 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(iv_fit, 6),
     CALLDEF(heckman_boot, 11),
     CALLDEF(iv_kp_meat, 10),
+    /* matching */
+    CALLDEF(nn_match, 8),
+    CALLDEF(balance_sums, 3),
+    /* placebo tests and random draws */
+    CALLDEF(rng_permutations, 2),
+    CALLDEF(placebo_run, 13),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),

@@ -1,5 +1,6 @@
 # CRAN packages Debian does not ship (or that apt could not install here). Only missing
-# packages are installed; nothing already present is upgraded.
+# packages are installed; nothing already present is upgraded, except a reference
+# package older than the minimum version below.
 needed <- c(
   # building and documenting
   "roxygen2", "knitr", "rmarkdown", "generics", "testthat",
@@ -9,6 +10,11 @@ needed <- c(
   # tables: modelsummary compatibility is tested
   "modelsummary"
 )
+# Minimum versions of reference packages whose older releases have known bugs
+# the tests would trip on (MatchIt < 4.5.4: calipers and ratio > 1 with
+# replacement; Debian ships 4.5.1). Older installs are upgraded, with the
+# newer dependencies they need.
+minimum <- list(MatchIt = list(version = "4.5.4", with = c("cli", "arg")))
 have <- rownames(installed.packages())
 repos <- getOption("repos")
 if (is.null(repos) || identical(unname(repos["CRAN"]), "@CRAN@")) {
@@ -22,6 +28,11 @@ if ("xfun" %in% have && !("record_print" %in% getNamespaceExports("xfun"))) {
   install.packages(c("xfun", "knitr", "highr"), repos = repos, dependencies = NA, quiet = TRUE)
 }
 todo <- setdiff(needed, have)
+for (p in names(minimum)) {
+  if (p %in% have && utils::packageVersion(p) < minimum[[p]]$version) {
+    todo <- union(todo, c(minimum[[p]]$with, p))
+  }
+}
 if (length(todo)) {
   message("deps: install.packages(", paste(todo, collapse = ", "), ")")
   options(Ncpus = 2L)
@@ -30,4 +41,9 @@ if (length(todo)) {
   install.packages(todo, repos = repos, dependencies = NA, quiet = TRUE)
   still <- setdiff(todo, rownames(installed.packages()))
   if (length(still)) stop("deps: could not install: ", paste(still, collapse = ", "))
+  for (p in names(minimum)) {
+    if (utils::packageVersion(p) < minimum[[p]]$version) {
+      stop("deps: ", p, " is still older than ", minimum[[p]]$version)
+    }
+  }
 }

@@ -38,6 +38,18 @@ test_that("the tables have the paper's signs and sample sizes", {
   expect_true(all(nzchar(tabs$table5$body["Kleibergen-Paap rk Wald F", c("(4)", "(5)", "(6)", "(7)")])))
   expect_identical(attr(tabs$table5, "missing"), character(0))
   expect_gt(tabs$table6$coefs["did", 1], 0)
+  expect_gt(tabs$table6$coefs["did", 2], 0)                # PSM-DID
+  expect_identical(colnames(tabs$table6$coefs), c("(1)", "(2)", "(3)"))
+  expect_identical(tabs$table6$header[[1]]$labels, c("TWFE DID", "PSM-DID", "Event study"))
+  expect_identical(attr(tabs$table6, "missing"), character(0))
+  expect_s3_class(attr(tabs$table6, "models")[[2]]$matching, "exr_match")
+  es <- attr(tabs$table6, "models")[[3]]
+  expect_s3_class(es, "exr_event")
+  expect_equal(unname(es$rel), -4:5)
+  expect_identical(names(es$rel), paste0("rel_year::", -4:5))       # keyed as paper_values()
+  expect_gt(mean(tabs$table6$coefs[paste0("rel_year::", 0:5), 3]), 0)   # effects after approval, on average
+  expect_gt(glance(es)$pretrend_p, 0.05)
+  expect_true(any(vapply(attr(tabs$table6, "figures"), inherits, TRUE, "exr_event")))
   expect_true(all(tabs$table7$coefs["dig", ] > 0))
   expect_gt(tabs$table8$coefs["aif", 2], 0)
   expect_gt(tabs$table8$coefs["dig", 2], 0)
