@@ -24,6 +24,7 @@
 #include <omp.h>
 #endif
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,6 +100,39 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
                    double *b, double *ll, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, int *iter, double *work, int *iwork);
 
+/* ---- resampling: resample.c ----------------------------------------------------
+ * The coefficients of least-squares equations with absorbed fixed effects,
+ * re-estimated for one vector of unit weights (cluster bootstrap counts, 0/1
+ * subsets of a permutation, ...): rows of zero weight are dropped, the
+ * columns are demeaned warm-started from their full-sample iterates, and all
+ * equations share one cross-product. */
+#define EXR_WLS_MAXQ 16           /* fixed effects a resampled model may have */
+#define EXR_WLS_COLLINEAR 1       /* some equation's regressors collinear in the draw */
+#define EXR_WLS_EMPTY 2           /* no row with positive weight */
+typedef struct {
+    R_xlen_t n;             /* rows */
+    int p;                  /* columns of Z */
+    const double *Z;        /* n x p, every variable of the equations, raw */
+    const double *w;        /* base weights, or NULL */
+    const int *unit;        /* n: 0-based resampling unit of each row */
+    int Q;                  /* fixed effects (0: none) */
+    const int **g;          /* Q arrays of 0-based codes, length n */
+    const int *G;           /* groups of each fixed effect */
+    R_xlen_t total_G;
+    const double *warm;     /* p x (total_G - G[0]) full-sample iterates, or NULL */
+    int neq;                /* equations: response column eq_y[e], eq_k[e] regressors */
+    const int *eq_y, *eq_k, *eq_start, *eq_x;   /* columns eq_x[eq_start[e] + a] */
+    int ncoef, kmax;        /* sum and maximum of eq_k */
+    double tol, coll_tol;   /* demeaning and collinearity tolerances */
+    int maxit;
+    size_t qr_size, fe_work_size;   /* exr_ls_qr_work_size(n, kmax), exr_fe_work_size */
+    int small_L;            /* > 0: levels of factors 2..Q, solved exactly (rows
+                             * grouped by factor 1); 0: iterate */
+} exr_wls_problem;
+void exr_wls_work_size(const exr_wls_problem *P, size_t *ndouble, size_t *nint);
+int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *iters,
+                 double *dwork, int *iwork);
+
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
 /* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
@@ -138,6 +172,15 @@ SEXP singleton_keep(SEXP fe);
 
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
+
+/* ---- resampling: resample.c (draws use R's RNG: main thread only) ------------- */
+void resample_draw_counts(int m, int B, int *counts);
+void resample_draw_permutations(const int *labels, int m, const int *strata, int S, int B,
+                                int *out);
+SEXP draw_cluster_counts(SEXP m, SEXP B);
+SEXP draw_permutations(SEXP labels, SEXP strata, SEXP B);
+SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit, SEXP draws, SEXP ngroups,
+                    SEXP eqs, SEXP ctrl, SEXP progress);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

@@ -19,6 +19,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(singleton_keep, 1),
     /* binary choice */
     CALLDEF(binary_fit, 6),
+    /* resampling */
+    CALLDEF(draw_cluster_counts, 2),
+    CALLDEF(draw_permutations, 3),
+    CALLDEF(resample_fe_ls, 9),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),
