@@ -356,13 +356,14 @@ subgroup_permutation <- function(fml, data, sp, fits, term, B, permute, cluster,
   bad <- res$status != 0L
   bmat[bad, ] <- NA_real_
   v <- vapply(term, function(t) mean(vapply(fits, function(f) f$se[[t]]^2, numeric(1))), numeric(1))
-  stat_of <- function(rows) {
-    b <- bmat[rows, , drop = FALSE]
-    sum(sweep(b, 2L, colMeans(b))^2 %*% (1 / v))
+  # T = sum over terms of the squared deviations of the K group estimates
+  # from their mean, over v; each draw's K groups are consecutive rows
+  Tall <- numeric(B + 1L)
+  for (j in seq_along(term)) {
+    bj <- matrix(bmat[, j], K, B + 1L)
+    Tall <- Tall + colSums(sweep(bj, 2L, colMeans(bj))^2) / v[[j]]
   }
-  draw_rows <- lapply(seq_len(B + 1L), function(r) (r - 1L) * K + seq_len(K))
-  Tall <- vapply(draw_rows, stat_of, numeric(1))
-  diff_all <- if (K == 2L) vapply(draw_rows, function(r) bmat[r[1L], 1L] - bmat[r[2L], 1L], 0) else NULL
+  diff_all <- if (K == 2L) bmat[c(TRUE, FALSE), 1L] - bmat[c(FALSE, TRUE), 1L] else NULL
   T0 <- Tall[1L]
   Ts <- Tall[-1L]
   ok <- is.finite(Ts)

@@ -278,7 +278,7 @@ table_models <- function(models) {
       nm <- c(nm, inner_nm)
     }
   }
-  names(out) <- nm
+  if (any(nzchar(nm))) names(out) <- nm
   out
 }
 

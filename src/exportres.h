@@ -42,6 +42,7 @@ int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
 SEXP exr_named_list(int n, const char **names);
 void NORET exr_raise(const char *arg, const char *fmt, ...);
+void exr_progress_bar(int done, int total);
 
 /* ==== Public kernels ========================================================
  * Pure functions on raw pointers: caller-supplied workspace, an info code or a

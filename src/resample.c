@@ -95,9 +95,9 @@ void exr_wls_work_size(const exr_wls_problem *P, size_t *nd, size_t *ni)
         + 4 * k * k + 8 * k           /* S, V, keep work, chol work; b, ref, X'y */
         + P->qr_size;                 /* QR fallback */
     if (P->Q > 0) d += (size_t) P->total_G + P->fe_work_size;
-    if (L > 0) d += 4 * L * L + 8 * L + 2 * p * L;   /* exact small-factor path */
+    if (L > 0) d += 4 * L * L + 8 * L + 2 * p * L + n;   /* exact small-factor path */
     *nd = d;
-    *ni = 3 * k + n + (size_t) P->Q * n + (L > 0 ? 3 * L + 1 : 0);
+    *ni = 3 * k + n + (size_t) P->Q * n + (L > 0 ? 3 * L + n + 1 : 0);
 }
 
 /*
@@ -123,28 +123,35 @@ static int wls_xtx_small(const exr_wls_problem *P, R_xlen_t m, const int *const 
     const int *g0 = gq[0];
     double *DD = work, *Dref = DD + (size_t) L * L, *lw = Dref + L, *XD = lw + L,
            *Vd = XD + (size_t) p * L, *T = Vd + (size_t) L * L, *cw = T + (size_t) p * L,
-           *kw = cw + (size_t) L * L + 5 * (size_t) L;
-    int *kept = iwork, *cols = kept + L, *touched = cols + L;
+           *kw = cw + (size_t) L * L + 5 * (size_t) L, *winv = kw + (size_t) L * L;
+    int *kept = iwork, *cols = kept + L, *touched = cols + L, *run = touched + L;
     int off[EXR_WLS_MAXQ];
     off[1] = 0;
     for (int q = 2; q < Q; q++) off[q] = off[q - 1] + P->G[q - 1];
 
-    /* absorb the first factor run by run (rows are grouped by it) */
+    /* the runs of rows of each group of the first factor (rows are grouped
+     * by it), and their inverse weight sums */
+    int nrun = 0;
+    for (R_xlen_t r = 0; r < m; r++) {
+        if (r == 0 || g0[r] != g0[r - 1]) {
+            run[nrun] = (int) r;
+            winv[nrun] = 0.0;
+            nrun++;
+        }
+        winv[nrun - 1] += w[r];
+    }
+    run[nrun] = (int) m;
+    for (int u = 0; u < nrun; u++) winv[u] = 1.0 / winv[u];
+
+    /* absorb the first factor exactly */
     for (int j = 0; j < p; j++) {
         const double *z = Zg + (R_xlen_t) j * m;
         double *xc = Xc + (R_xlen_t) j * m;
-        R_xlen_t r = 0;
-        while (r < m) {
-            R_xlen_t r1 = r;
-            double s = 0.0, sw = 0.0;
-            while (r1 < m && g0[r1] == g0[r]) {
-                s += w[r1] * z[r1];
-                sw += w[r1];
-                r1++;
-            }
-            const double mu = s / sw;
-            for (R_xlen_t k = r; k < r1; k++) xc[k] = z[k] - mu;
-            r = r1;
+        for (int u = 0; u < nrun; u++) {
+            double s = 0.0;
+            for (int k = run[u]; k < run[u + 1]; k++) s += w[k] * z[k];
+            const double mu = s * winv[u];
+            for (int k = run[u]; k < run[u + 1]; k++) xc[k] = z[k] - mu;
         }
     }
 
@@ -152,28 +159,22 @@ static int wls_xtx_small(const exr_wls_problem *P, R_xlen_t m, const int *const 
     memset(DD, 0, (size_t) L * L * sizeof(double));
     memset(lw, 0, (size_t) L * sizeof(double));
     memset(XD, 0, (size_t) p * L * sizeof(double));
-    R_xlen_t r = 0;
-    while (r < m) {
-        R_xlen_t r1 = r;
-        double Wg = 0.0;
+    for (int u = 0; u < nrun; u++) {
         int nt = 0;
-        while (r1 < m && g0[r1] == g0[r]) {
+        for (int r1 = run[u]; r1 < run[u + 1]; r1++) {
             const double wr = w[r1];
-            Wg += wr;
             for (int q = 1; q < Q; q++) {
                 int a = off[q] + gq[q][r1];
                 if (lw[a] == 0.0) touched[nt++] = a;
                 lw[a] += wr;
                 for (int q2 = 1; q2 < Q; q2++) DD[a + (R_xlen_t) (off[q2] + gq[q2][r1]) * L] += wr;
             }
-            r1++;
         }
         for (int i = 0; i < nt; i++) {
-            const double fa = lw[touched[i]] / Wg;
+            const double fa = lw[touched[i]] * winv[u];
             for (int k = 0; k < nt; k++) DD[touched[i] + (R_xlen_t) touched[k] * L] -= fa * lw[touched[k]];
         }
         for (int i = 0; i < nt; i++) lw[touched[i]] = 0.0;
-        r = r1;
     }
     for (int a = 0; a < L; a++) Dref[a] = 0.0;
     for (R_xlen_t k = 0; k < m; k++)
@@ -306,14 +307,12 @@ int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *i
 
     /* rows with positive weight, and their weights */
     R_xlen_t m = 0;
-    for (R_xlen_t i = 0; i < n; i++) {
+    for (R_xlen_t i = 0; i < n; i++) {   /* branch-free: random 0/1 weights mispredict */
         double wi = v[P->unit[i]];
         if (P->w) wi *= P->w[i];
-        if (wi > 0) {
-            rows[m] = (int) i;
-            wk[m] = wi;
-            m++;
-        }
+        rows[m] = (int) i;
+        wk[m] = wi;
+        m += wi > 0;
     }
     if (m == 0) return EXR_WLS_EMPTY;
 
@@ -445,15 +444,6 @@ SEXP draw_permutations(SEXP labels, SEXP strata, SEXP B_)
     PutRNGstate();
     UNPROTECT(1);
     return out;
-}
-
-static void resample_progress(int done, int total)
-{
-    int w = 40, f = total > 0 ? (int) ((double) done / total * w) : w;
-    REprintf("\r  |");
-    for (int i = 0; i < w; i++) REprintf(i < f ? "=" : " ");
-    REprintf("| %3d%%", total > 0 ? (int) (100.0 * done / total) : 100);
-    if (done >= total) REprintf("\n");
 }
 
 /*
@@ -693,7 +683,7 @@ SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit_, SEXP draws, SEXP 
     /* chunks of draws between interrupt checks and progress updates */
     int chunk = D / 50;
     if (chunk < 4 * nth) chunk = 4 * nth;
-    if (prog) resample_progress(0, D);
+    if (prog) exr_progress_bar(0, D);
     for (int d0 = 0; d0 < D; d0 += chunk) {
         int d1 = d0 + chunk < D ? d0 + chunk : D;
 #ifdef _OPENMP
@@ -725,7 +715,7 @@ SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit_, SEXP draws, SEXP 
             itp[d] = it;
             for (int c = 0; c < ncoef; c++) cm[d + (R_xlen_t) c * D] = cbuf[t][c];
         }
-        if (prog) resample_progress(d1, D);
+        if (prog) exr_progress_bar(d1, D);
         R_CheckUserInterrupt();
     }
     if (failed < 0) {
