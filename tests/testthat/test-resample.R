@@ -93,6 +93,9 @@ test_that("0/1 group weights equal fits on the subsets; threads do not change re
   r3 <- rs(Z, list(d$firm, d$year, d$q), d$w, d$firm, one, eqs)
   expect_equal(unname(r3$coef[1, ]),
                unname(coef(fe_reg(y ~ x + z | firm + year + q, d, weights = "w"))), tolerance = 1e-10)
+  # the largest fixed effect need not come first
+  r5 <- rs(Z, list(d$q, d$year, d$firm), d$w, d$firm, one, eqs)
+  expect_equal(r5$coef, r3$coef, tolerance = 1e-10)
   Z1 <- cbind(Z, `(Intercept)` = 1)
   r4 <- rs(Z1, list(), NULL, d$firm, one, list(list(y = "y", x = c("(Intercept)", "x", "z"))))
   expect_equal(unname(r4$coef[1, ]), unname(coef(lm(y ~ x + z, d))), tolerance = 1e-10)

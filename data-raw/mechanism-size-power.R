@@ -12,7 +12,7 @@
 # delta = 0 gives the size (rejection rate at 5% and 10%), delta > 0 the power.
 # Each cell: R replications, B permutations each, cluster = ~city.
 #
-# Usage: Rscript bench/mechanism-size-power.R [--reps=200] [--B=199] [--G=100] [--T=10]
+# Usage: Rscript data-raw/mechanism-size-power.R [--reps=200] [--B=199] [--G=100] [--T=10]
 args <- commandArgs(trailingOnly = TRUE)
 opt <- function(name, default) {
   a <- grep(paste0("^--", name, "="), args, value = TRUE)
