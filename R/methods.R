@@ -216,6 +216,7 @@ print_coef_table <- function(tab, digits = 4, z = FALSE) {
 model_title <- function(kind, x = NULL) {
   switch(kind,
          exr_fe = "OLS (fixed effects)",
+         exr_moderation = "OLS (fixed effects) with moderation",
          exr_iv = "IV (2SLS)",
          exr_sfa = "Stochastic frontier (ML)",
          exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",

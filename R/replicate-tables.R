@@ -31,6 +31,17 @@
 #' relative years -4 to 5 against the earliest (binned) year, as the paper's
 #' layout implies, with the joint pre-trend test's p-value.
 #'
+#' Table 7 splits the sample with [subgroup()] (FDI share and risk exposure at
+#' their medians in each year, as the paper does; coastal and Belt-and-Road
+#' flags as they are) and reports the Fisher permutation test of equal `dig`
+#' coefficients (1,000 permutations) as the row "Group difference p-value".
+#' Table 8 is [mediation()] with `aif` and `aif_dea` as mediators (columns
+#' (1)-(4), with the indirect effect, the Sobel z and its p-value, and a
+#' cluster bootstrap of 1,000 draws behind `plot()`), and columns (5)-(6) a
+#' [subgroup()] split by pilot zone comparing the coefficient of `aif`. Table 9
+#' is [moderation()] of `dig` by `cetc` (centred), in all cities and in the
+#' pilot and other cities.
+#'
 #' With `compare = TRUE` each estimate and statistic has the paper's published
 #' value beneath it (from [paper_values()]; stars as printed in the paper),
 #' and with `truth = TRUE` the true parameter of the simulated panel where
@@ -44,6 +55,9 @@
 #' @param truth show the simulation's true parameters beneath ours?
 #' @param format_args a list of further arguments to [reg_table()] (e.g.
 #'   `list(se = "ci")`).
+#' @param seed the random seed of the bootstrap (Table 8) and permutation
+#'   (Tables 7 and 8) draws: table `k` uses `seed + k`, so each table is
+#'   reproducible on its own. The caller's random-number state is left as it was.
 #' @return A named list (`table3`, ...) of `exr_table` objects, each with
 #'   attributes `title`, `models` (the fits), `columns` (the paper's column
 #'   number of each model), `missing` (columns not yet estimable), `figures`
@@ -57,7 +71,7 @@
 #' }
 #' @export
 replicate_tables <- function(tables = 3:9, lang = c("en", "zh"), data = NULL, compare = FALSE,
-                             truth = compare, format_args = list()) {
+                             truth = compare, format_args = list(), seed = 2024L) {
   lang <- match_choice(lang, c("en", "zh"), "lang")
   if (!is.numeric(tables) || !length(tables) || any(!tables %in% 3:9)) {
     exr_error("tables", "expected table numbers between 3 and 9.")
@@ -67,6 +81,7 @@ replicate_tables <- function(tables = 3:9, lang = c("en", "zh"), data = NULL, co
     if (!is.logical(v) || length(v) != 1L || is.na(v)) exr_error(a, "expected TRUE or FALSE.")
   }
   if (!is.list(format_args)) exr_error("format_args", "expected a list of reg_table() arguments.")
+  if (!is.numeric(seed) || length(seed) != 1L || is.na(seed)) exr_error("seed", "expected one number.")
   if (is.null(data)) data <- build_city_panel()
   check_data_frame(data)
   layout <- paper_layout()
@@ -75,7 +90,8 @@ replicate_tables <- function(tables = 3:9, lang = c("en", "zh"), data = NULL, co
   for (k in sort(unique(tables))) {
     t0 <- proc.time()[["elapsed"]]
     spec <- table_spec(k)
-    models <- lapply(spec$models, function(m) m(data))
+    fits <- with_seed(seed + k, lapply(spec$models, function(m) m(data)))
+    models <- table_models(fits)
     lay <- layout[layout$table == k, , drop = FALSE]
     cols <- spec_columns(spec, nrow(lay), length(models))
     lang_col <- function(v) paste0(v, "_", lang)
@@ -108,7 +124,7 @@ replicate_tables <- function(tables = 3:9, lang = c("en", "zh"), data = NULL, co
     attr(tab, "models") <- models
     attr(tab, "columns") <- cols
     attr(tab, "missing") <- spec$missing
-    attr(tab, "figures") <- c(Filter(has_plot_method, models), table_figures(k, models, data))
+    attr(tab, "figures") <- c(Filter(has_plot_method, fits), table_figures(k, models, data))
     attr(tab, "seconds") <- proc.time()[["elapsed"]] - t0
     out[[paste0("table", k)]] <- tab
   }
@@ -327,6 +343,46 @@ event_spec <- function(y, controls = paper_controls) {
   }
 }
 
+# Table 7's splits: subgroup() with per-year medians for numeric variables,
+# the Fisher permutation test of equal coefficients.
+subgroup_spec <- function(groups, x = "dig", term = x[1L]) {
+  force(groups); force(x); force(term)
+  function(data) {
+    subgroup(paper_formula("res", x), data, groups = groups, term = term, cluster = ~city,
+             panel = c("city", "year"), B = 1000L)
+  }
+}
+
+mediation_spec <- function(mediators) {
+  force(mediators)
+  function(data) {
+    mediation(paper_formula("res", "dig"), mediators, data, cluster = ~city, boot = 1000L)
+  }
+}
+
+moderation_spec <- function(subset = NULL) {
+  force(subset)
+  function(data) {
+    if (!is.null(subset)) {
+      keep <- eval(str2lang(subset), data, baseenv())
+      data <- data[!is.na(keep) & keep, , drop = FALSE]
+    }
+    moderation(paper_formula("res", "dig"), "cetc", data, cluster = ~city)
+  }
+}
+
+# Evaluate expr with the random seed set, leaving the caller's random-number
+# state as it was.
+with_seed <- function(seed, expr) {
+  genv <- globalenv()
+  had <- exists(".Random.seed", envir = genv, inherits = FALSE)
+  old <- if (had) get(".Random.seed", envir = genv, inherits = FALSE)
+  on.exit(if (had) assign(".Random.seed", old, envir = genv) else
+    rm(".Random.seed", envir = genv), add = TRUE)
+  set.seed(seed)
+  expr
+}
+
 # One entry per table: `models` (functions of the panel returning fits, in the
 # paper's column order), `keep`, `labels`, `stats`, `missing` (the paper's
 # columns not yet estimable, written "(k) ..." or "(k)-(m) ..." so that
@@ -413,29 +469,21 @@ table_spec <- function(k) {
       stats = c("nobs", "r.squared", "pretrend_p"), missing = character(0)),
     "7" = list(
       title = "Table 7. Heterogeneity (dependent variable: res)",
-      models = list(`High FDI` = fe_spec("res", "dig", subset = "high_fdi"),
-                    `Low FDI` = fe_spec("res", "dig", subset = "!high_fdi"),
-                    `High openness` = fe_spec("res", "dig", subset = "coastal"),
-                    `Low openness` = fe_spec("res", "dig", subset = "!coastal"),
-                    `High risk` = fe_spec("res", "dig", subset = "high_risk"),
-                    `Low risk` = fe_spec("res", "dig", subset = "!high_risk"),
-                    `Belt and Road` = fe_spec("res", "dig", subset = "bri_main"),
-                    `Other` = fe_spec("res", "dig", subset = "!bri_main")),
-      keep = "dig", labels = NULL, stats = c("nobs", "r.squared"), missing = character(0)),
+      models = list(subgroup_spec("fdi"), subgroup_spec("coastal"), subgroup_spec("risk_exposure"),
+                    subgroup_spec("bri_main")),
+      keep = "dig", labels = NULL, stats = c("diff_p", "nobs", "r.squared"),
+      missing = character(0)),
     "8" = list(
       title = "Table 8. Mechanism: innovation-factor allocation",
-      models = list(fe_spec("aif", "dig"), fe_spec("res", c("dig", "aif")),
-                    fe_spec("aif_dea", "dig"), fe_spec("res", c("dig", "aif_dea")),
-                    `Pilot cities` = fe_spec("res", c("dig", "aif"), subset = "pilot"),
-                    `Other cities` = fe_spec("res", c("dig", "aif"), subset = "!pilot")),
-      keep = c("dig", "aif", "aif_dea"), labels = NULL, stats = c("nobs", "r.squared"),
-      missing = "Sobel tests (mediation())"),
+      models = list(mediation_spec(c("aif", "aif_dea")),
+                    subgroup_spec("pilot", x = c("dig", "aif"), term = "aif")),
+      keep = c("dig", "aif", "aif_dea"), labels = NULL,
+      stats = c("indirect", "sobel", "sobel_p", "diff_p", "nobs", "r.squared"),
+      missing = character(0)),
     "9" = list(
       title = "Table 9. Moderation by export sophistication",
-      models = list(fe_spec("res", c("dig", "cetc")),
-                    fe_spec("res", c("dig", "cetc", "dig:cetc")),
-                    `Pilot cities` = fe_spec("res", c("dig", "cetc", "dig:cetc"), subset = "pilot"),
-                    `Other cities` = fe_spec("res", c("dig", "cetc", "dig:cetc"), subset = "!pilot")),
+      models = list(fe_spec("res", c("dig", "cetc")), moderation_spec(),
+                    moderation_spec("pilot"), moderation_spec("!pilot")),
       keep = c("dig", "dig:cetc"), labels = c(`dig:cetc` = "dig x cetc"),
       stats = c("nobs", "r.squared"), missing = character(0))
   )

@@ -27,7 +27,11 @@
 #' Rows whose cells are all empty are left out.
 #'
 #' @param ... fitted `exr_model` objects, or one list of them; names become
-#'   column headers (default `(1)`, `(2)`, ...).
+#'   column headers (default `(1)`, `(2)`, ...). A [mediation()] result enters
+#'   as its equations (5) and (6) for each mediator (the Sobel statistics are
+#'   statistics of the eq.-(6) column), a [subgroup()] result as one column per
+#'   group, headed by the group labels (the test of equal coefficients,
+#'   `diff_p`, is a statistic of the first group's column).
 #' @param keep terms to show, in this order: exact names, or regular
 #'   expressions when no name matches; all by default.
 #' @param drop terms to leave out (names or regular expressions).
@@ -99,12 +103,13 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
                       depvar = FALSE, compare = NULL, truth = NULL, title = NULL,
                       notes = NULL, lang = c("en", "zh"), digits = 4) {
   models <- list(...)
-  if (length(models) == 1L && is.list(models[[1L]]) && !inherits(models[[1L]], "exr_model")) {
+  if (length(models) == 1L && is.list(models[[1L]]) && !is_table_result(models[[1L]])) {
     models <- models[[1L]]
   }
   if (!length(models)) exr_error("...", "give at least one fitted model.")
-  ok <- vapply(models, inherits, logical(1), what = "exr_model")
+  ok <- vapply(models, is_table_result, logical(1))
   if (!all(ok)) exr_error("...", "every model must be an exportres fit (class exr_model).")
+  models <- table_models(models)
   lang <- match_choice(lang, c("en", "zh"), "lang")
   se <- match_choice(se, c("se", "t", "p", "ci", "none"), "se")
   if (!is.numeric(digits) || length(digits) != 1L || is.na(digits) || digits < 0) {
@@ -242,6 +247,39 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
                  n_coef_rows = n_coef_rows, header = header, notes = notes, title = title,
                  lang = lang, models = hdr, corner = L$word.variable),
             class = "exr_table")
+}
+
+# Results that hold several fits enter a table as those fits, one column each:
+# a mediation as its equations (5) and (6) per mediator, a subgroup analysis
+# as its groups (the group labels become the column names).
+is_table_result <- function(x) inherits(x, c("exr_model", "exr_mediation", "exr_subgroup"))
+
+table_models <- function(models) {
+  outer <- names(models)
+  if (is.null(outer)) outer <- rep("", length(models))
+  outer[is.na(outer)] <- ""
+  out <- list()
+  nm <- character(0)
+  for (i in seq_along(models)) {
+    x <- models[[i]]
+    inner <- if (inherits(x, "exr_mediation")) {
+      unname(unlist(lapply(x$mediators, function(m) list(x$models$a[[m]], x$models$b[[m]])),
+                    recursive = FALSE))
+    } else if (inherits(x, "exr_subgroup")) {
+      x$fits
+    }
+    if (is.null(inner)) {
+      out <- c(out, list(x))
+      nm <- c(nm, outer[i])
+    } else {
+      inner_nm <- names(inner)
+      if (is.null(inner_nm)) inner_nm <- rep("", length(inner))
+      out <- c(out, unname(inner))
+      nm <- c(nm, inner_nm)
+    }
+  }
+  if (any(nzchar(nm))) names(out) <- nm
+  out
 }
 
 paren <- function(s) ifelse(nzchar(s), paste0("(", s, ")"), "")

@@ -79,3 +79,14 @@ void exr_raise(const char *arg, const char *fmt, ...)
     UNPROTECT(6);
     error("%s", msg); /* not reached: exr_error_from_c always signals */
 }
+
+/* A text progress bar on the console (stderr), redrawn in place; main thread
+ * only, between chunks of work (bootstrap draws, DEA programs). */
+void exr_progress_bar(int done, int total)
+{
+    int w = 40, f = total > 0 ? (int) ((double) done / total * w) : w;
+    REprintf("\r  |");
+    for (int i = 0; i < w; i++) REprintf(i < f ? "=" : " ");
+    REprintf("| %3d%%", total > 0 ? (int) (100.0 * done / total) : 100);
+    if (done >= total) REprintf("\n");
+}

@@ -320,15 +320,6 @@ static void dea_solve_unit(const dea_ctx *ctx, dea_thread *th, int k, dea_out *o
     out->lam_n[k] = nl;
 }
 
-static void progress_bar(int done, int total)
-{
-    int w = 40, f = total > 0 ? (int) ((double) done / total * w) : w;
-    REprintf("\r  |");
-    for (int i = 0; i < w; i++) REprintf(i < f ? "=" : " ");
-    REprintf("| %3d%%", total > 0 ? (int) (100.0 * done / total) : 100);
-    if (done >= total) REprintf("\n");
-}
-
 /* Check a double matrix argument with `cols` columns (-1: any); returns rows. */
 static int dea_matrix(SEXP x, int cols, const char *what)
 {
@@ -541,7 +532,7 @@ SEXP dea_envelopment(SEXP xe, SEXP ye, SEXP xr, SEXP yr, SEXP rts, SEXP orient,
     /* chunks of blocks between interrupt checks and progress updates */
     int chunk = 4 * nth;
     if (prog && nblk / 50 > chunk) chunk = nblk / 50;
-    if (prog) progress_bar(0, ne);
+    if (prog) exr_progress_bar(0, ne);
     for (int b0 = 0; b0 < nblk; b0 += chunk) {
         int b1 = b0 + chunk < nblk ? b0 + chunk : nblk;
 #ifdef _OPENMP
@@ -561,7 +552,7 @@ SEXP dea_envelopment(SEXP xe, SEXP ye, SEXP xr, SEXP yr, SEXP rts, SEXP orient,
             out.iters[bk] = it;
         }
         R_CheckUserInterrupt();
-        if (prog) progress_bar(b1 * DMU_BLOCK < ne ? b1 * DMU_BLOCK : ne, ne);
+        if (prog) exr_progress_bar(b1 * DMU_BLOCK < ne ? b1 * DMU_BLOCK : ne, ne);
     }
     double iters = 0.0;
     for (int bk = 0; bk < nblk; bk++) iters += (double) out.iters[bk];

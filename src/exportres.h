@@ -24,6 +24,7 @@
 #include <omp.h>
 #endif
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ int exr_scalar_int(SEXP x, const char *what);
 int exr_threads(int cores);
 SEXP exr_named_list(int n, const char **names);
 void NORET exr_raise(const char *arg, const char *fmt, ...);
+void exr_progress_bar(int done, int total);
 
 /* ==== Public kernels ========================================================
  * Pure functions on raw pointers: caller-supplied workspace, an info code or a
@@ -135,6 +137,38 @@ int exr_nn_match(int n, const double *d, const int *role, const int *grp, int G,
                  double *dwork, int *iwork);
 void exr_balance_sums(const double *X, R_xlen_t n, int p, const int *t, const double *w,
                       double *out, double *work /* 2n */);
+/* ---- resampling: resample.c ----------------------------------------------------
+ * The coefficients of least-squares equations with absorbed fixed effects,
+ * re-estimated for one vector of unit weights (cluster bootstrap counts, 0/1
+ * subsets of a permutation, ...): rows of zero weight are dropped, the
+ * columns are demeaned warm-started from their full-sample iterates, and all
+ * equations share one cross-product. */
+#define EXR_WLS_MAXQ 16           /* fixed effects a resampled model may have */
+#define EXR_WLS_COLLINEAR 1       /* some equation's regressors collinear in the draw */
+#define EXR_WLS_EMPTY 2           /* no row with positive weight */
+typedef struct {
+    R_xlen_t n;             /* rows */
+    int p;                  /* columns of Z */
+    const double *Z;        /* n x p, every variable of the equations, raw */
+    const double *w;        /* base weights, or NULL */
+    const int *unit;        /* n: 0-based resampling unit of each row */
+    int Q;                  /* fixed effects (0: none) */
+    const int **g;          /* Q arrays of 0-based codes, length n */
+    const int *G;           /* groups of each fixed effect */
+    R_xlen_t total_G;
+    const double *warm;     /* p x (total_G - G[0]) full-sample iterates, or NULL */
+    int neq;                /* equations: response column eq_y[e], eq_k[e] regressors */
+    const int *eq_y, *eq_k, *eq_start, *eq_x;   /* columns eq_x[eq_start[e] + a] */
+    int ncoef, kmax;        /* sum and maximum of eq_k */
+    double tol, coll_tol;   /* demeaning and collinearity tolerances */
+    int maxit;
+    size_t qr_size, fe_work_size;   /* exr_ls_qr_work_size(n, kmax), exr_fe_work_size */
+    int small_L;            /* > 0: levels of factors 2..Q, solved exactly (rows
+                             * grouped by factor 1); 0: iterate */
+} exr_wls_problem;
+void exr_wls_work_size(const exr_wls_problem *P, size_t *ndouble, size_t *nint);
+int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *iters,
+                 double *dwork, int *iwork);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
@@ -198,6 +232,14 @@ SEXP balance_sums(SEXP X, SEXP treat, SEXP weights);
 SEXP rng_permutations(SEXP n, SEXP B);
 SEXP placebo_run(SEXP X, SEXP B, SEXP ey, SEXP weights, SEXP unit, SEXP time, SEXP fe, SEXP D0,
                  SEXP adopt, SEXP perms, SEXP vspec, SEXP ctrl, SEXP cores);
+/* ---- resampling: resample.c (draws use R's RNG: main thread only) ------------- */
+void resample_draw_counts(int m, int B, int *counts);
+void resample_draw_permutations(const int *labels, int m, const int *strata, int S, int B,
+                                int *out);
+SEXP draw_cluster_counts(SEXP m, SEXP B);
+SEXP draw_permutations(SEXP labels, SEXP strata, SEXP B);
+SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit, SEXP draws, SEXP ngroups,
+                    SEXP eqs, SEXP ctrl, SEXP progress);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

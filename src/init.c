@@ -30,6 +30,10 @@ static const R_CallMethodDef call_entries[] = {
     /* placebo tests and random draws */
     CALLDEF(rng_permutations, 2),
     CALLDEF(placebo_run, 13),
+    /* resampling */
+    CALLDEF(draw_cluster_counts, 2),
+    CALLDEF(draw_permutations, 3),
+    CALLDEF(resample_fe_ls, 9),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),

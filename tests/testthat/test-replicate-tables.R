@@ -112,12 +112,41 @@ test_that("the paper's columns, headers and published values are laid out", {
   expect_true(any(grepl("GMM", cmp$table5$notes)))
   t8 <- cmp$table8
   expect_identical(t8$header[[2]]$labels, c("aif", "res", "aif_dea", "res", "Pilot cities", "Other cities"))
-  expect_true("Sobel z" %in% rownames(t8$body))       # the paper's row, ours empty until mediation()
+  expect_true("Sobel z" %in% rownames(t8$body))
   zh <- replicate_tables(3, data = panel, lang = "zh")$table3
   expect_match(zh$title, "^\u8868 3")
   expect_true(all(c("\u63a7\u5236\u53d8\u91cf", "\u57ce\u5e02\u56fa\u5b9a\u6548\u5e94",
                     "\u65f6\u95f4\u56fa\u5b9a\u6548\u5e94", "\u89c2\u6d4b\u503c") %in% rownames(zh$body)))
   expect_error(replicate_tables(3, data = panel, compare = NA), class = "exportres_error")
+})
+
+test_that("Tables 7-9 carry the mechanism estimators' tests", {
+  t7 <- tabs$table7
+  p7 <- t7$body["Group difference p-value", ]
+  expect_true(all(nzchar(p7[c(1, 3, 5, 7)])) && !any(nzchar(p7[c(2, 4, 6, 8)])))
+  expect_identical(attr(t7, "missing"), character(0))
+  figs7 <- attr(t7, "figures")
+  expect_true(all(vapply(figs7, inherits, logical(1), what = "exr_subgroup")))
+  # FDI and risk exposure are split at their medians in each year, as the paper does
+  expect_identical(figs7[[1]]$split$by, "year")
+  expect_identical(figs7[[1]]$tests$p.value, glance(figs7[[1]])$diff_p)
+  t8 <- tabs$table8
+  expect_identical(attr(t8, "missing"), character(0))
+  med <- Filter(function(x) inherits(x, "exr_mediation"), attr(t8, "figures"))[[1]]
+  sob <- t8$body["Sobel z", ]
+  expect_identical(unname(sob[c(1, 3, 5, 6)]), rep("", 4))
+  expect_identical(as.numeric(sub("[*]+$", "", sob[c(2, 4)])), round(med$tests$sobel, 4))
+  expect_identical(med$boot$B, 1000L)
+  expect_true(inherits(attr(tabs$table9, "models")[[2]], "exr_moderation"))
+  expect_identical(names(coef(attr(tabs$table9, "models")[[2]]))[c(1, 12)], c("dig", "dig:cetc"))
+  # the draws are reproducible and the caller's random numbers untouched
+  set.seed(99)
+  before <- runif(1)
+  set.seed(99)
+  again <- replicate_tables(7, data = panel)$table7
+  expect_identical(runif(1), before)
+  expect_identical(again$body, t7$body)
+  expect_error(replicate_tables(7, data = panel, seed = NA), class = "exportres_error")
 })
 
 test_that("a model's paper column comes from `missing`, `columns` or its position", {

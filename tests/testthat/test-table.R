@@ -191,3 +191,20 @@ test_that("bad input gives classed errors", {
   expect_error(reg_table(m$m1, notes = 1), class = "exportres_error")
   expect_identical(nrow(as.data.frame(reg_table(m$m1))), nrow(reg_table(m$m1)$body))
 })
+
+test_that("mediation and subgroup results enter as their fits, one column each", {
+  m <- fit_pair()
+  df <- m$df
+  df$med <- 0.5 * df$x + rnorm(nrow(df))
+  med <- mediation(y ~ x | g, "med", df, boot = 0)
+  sg <- subgroup(y ~ x | g, df, list(A = ~ t <= 2, B = ~ t > 2), test = "stacked")
+  tab <- reg_table(m$m1, med, sg, stats = c("sobel", "diff_p", "nobs"))
+  expect_identical(colnames(tab$body), c("(1)", "(2)", "(3)", "A", "B"))
+  expect_identical(unname(tab$coefs["x", 2:5]),
+                   unname(c(coef(med$models$a$med)["x"], coef(med$models$b$med)["x"], coef(sg))))
+  expect_identical(unname(nzchar(tab$body["Sobel z", ])), c(FALSE, FALSE, TRUE, FALSE, FALSE))
+  expect_identical(unname(nzchar(tab$body["Group difference p-value", ])),
+                   c(FALSE, FALSE, FALSE, TRUE, FALSE))
+  expect_identical(ncol(reg_table(list(med))$body), 2L)
+  expect_identical(colnames(reg_table(Named = m$m1, sg)$body), c("Named", "A", "B"))
+})
