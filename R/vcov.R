@@ -201,19 +201,32 @@ scores_meat <- function(scores, cl) {
 # intersection, with the G/(G-1) factor per term (G_df = "conventional") or the
 # smallest G's for all (G_df = "min").
 cluster_meat_cgm <- function(scores, cluster, ssc) {
+  terms <- cgm_terms(cluster, ssc)
+  meat <- 0
+  for (j in seq_along(terms$codes)) meat <- meat + scores_meat(scores, terms$codes[[j]]) * terms$factor[j]
+  meat
+}
+
+# The terms of the Cameron-Gelbach-Miller sum: the cluster codes of every
+# non-empty subset of the cluster variables (their intersection) and the signed
+# factor of each (+ for odd subsets, - for even, times G/(G-1) under G_adj with
+# the smallest G for all under G_df = "min"). The variance engine and the wild
+# bootstrap (which needs the same sum draw by draw) both read them here.
+cgm_terms <- function(cluster, ssc) {
   Q <- length(cluster)
   G <- vapply(cluster, function(c) max(c), integer(1))
   gfac <- function(g) if (ssc$G_adj) g / (g - 1) else 1
-  meat <- 0
+  codes <- list()
+  fac <- numeric(0)
   for (size in seq_len(Q)) {
     for (set in utils::combn(Q, size, simplify = FALSE)) {
       cl <- if (size == 1L) cluster[[set]] else codes_of(interact_codes(cluster[set]))
       g <- if (ssc$G_df == "min") min(G) else max(cl)
-      term <- scores_meat(scores, cl) * gfac(g)
-      meat <- if (size %% 2L == 1L) meat + term else meat - term
+      codes[[length(codes) + 1L]] <- cl
+      fac <- c(fac, gfac(g) * (if (size %% 2L == 1L) 1 else -1))
     }
   }
-  meat
+  list(codes = codes, factor = fac)
 }
 
 # Multi-way clustered variances can be indefinite; as fixest does, negative

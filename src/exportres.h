@@ -149,6 +149,12 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
 SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 
+/* ---- wild cluster bootstrap: wildboot.c ------------------------------------ */
+SEXP wildboot_setup(SEXP X, SEXP w, SEXP a, SEXP A, SEXP u0, SEXP u1, SEXP uhat, SEXP bc,
+                    SEXP cl, SEXP fac, SEXP fe, SEXP nest, SEXP ctrl);
+SEXP wildboot_draws(SEXP setup, SEXP kind, SEXP B, SEXP V, SEXP imposed, SEXP cores);
+SEXP wildboot_pvalues(SEXP draws, SEXP est, SEXP se, SEXP r, SEXP want_t);
+
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 /* A linear program  min c'x  s.t.  A x (sense) b,  x >= 0, whose structural
  * columns come in two blocks: np "private" columns (Ap, e.g. DEA's theta

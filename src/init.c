@@ -27,6 +27,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
     CALLDEF(sfa_scores, 7),
+    /* wild cluster bootstrap */
+    CALLDEF(wildboot_setup, 13),
+    CALLDEF(wildboot_draws, 6),
+    CALLDEF(wildboot_pvalues, 5),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),
     CALLDEF(dea_envelopment, 11),
