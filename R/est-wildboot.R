@@ -264,7 +264,7 @@ wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, 
                  fe, nest, c(tol, 10000, cores))
   list(setup = setup, estimate = unname(b_fit[term]), term = term, nobs = n,
        cluster = names(G_err), n_clusters = G_err, bootcluster = boot_name, n_bootclusters = Gb,
-       df = min(G_err) - 1L, fe_in_boot = is.null(fe))
+       df = min(G_err) - 1L, fe_in_boot = is.null(fe), boot_codes = bc)
 }
 
 # p-values at r, the interval by inversion, and the result object.
