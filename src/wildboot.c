@@ -398,6 +398,8 @@ typedef struct {
     const double *c0, *c1;
     const double *C0, *C1;           /* mode 1: G x Gb */
     const double *E;                 /* mode 2: G x pR */
+    double *H;                       /* row-major G x h: [F | E] (E only in mode 2) */
+    int h;
 } wb_clus;
 
 typedef struct {
@@ -406,48 +408,34 @@ typedef struct {
     const double *Nb0, *Nb1, *Ct0, *Ct1, *Gam0, *Gam1;
     wb_clus *cl;
     int maxG;
+    int my;                          /* 2 (k + pR) */
+    double *Y;                       /* row-major Gb x my: [Ct0 | Gam0' | Ct1 | Gam1'] */
 } wb_setup;
 
 /* Kernel: the five numbers of one draw v (length Gb): num0, num1, SS00, SS01,
- * SS11. Work: s0, s1 (maxG), q (4k), gv (2 pR). Pure: no R API. */
+ * SS11. The per-draw products go through two row-major matrices laid out once
+ * (wb_layout): y = Y' v gives [Ct0'v, Gam0 v, Ct1'v, Gam1 v], and each
+ * cluster's score subtracts H_g . y. Work: s0, s1 (maxG), y (my). Pure: no R API. */
 static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, double *s1,
-                    double *q, double *gv)
+                    double *y)
 {
-    const int k = S->k, Gb = S->Gb;
+    const int Gb = S->Gb, my = S->my, half = my / 2;
     double n0 = 0.0, n1 = 0.0;
     for (int b = 0; b < Gb; b++) {
         n0 += S->Nb0[b] * v[b];
         n1 += S->Nb1[b] * v[b];
     }
-    double *q0 = q, *q1 = q + k;
-    for (int l = 0; l < k; l++) {
-        const double *c0 = S->Ct0 + (R_xlen_t) l * Gb, *c1 = S->Ct1 + (R_xlen_t) l * Gb;
-        double a0 = 0.0, a1 = 0.0;
-        for (int b = 0; b < Gb; b++) {
-            a0 += c0[b] * v[b];
-            a1 += c1[b] * v[b];
-        }
-        q0[l] = a0;
-        q1[l] = a1;
+    for (int j = 0; j < my; j++) y[j] = 0.0;
+    for (int b = 0; b < Gb; b++) {
+        const double vb = v[b];
+        const double *row = S->Y + (R_xlen_t) b * my;
+        for (int j = 0; j < my; j++) y[j] += row[j] * vb;
     }
-    int need_gv = 0;
-    for (int d = 0; d < S->D; d++) if (S->cl[d].mode == 2) need_gv = 1;
-    double *g0 = gv, *g1 = gv + S->pR;
-    if (need_gv) {
-        for (R_xlen_t p = 0; p < S->pR; p++) { g0[p] = 0.0; g1[p] = 0.0; }
-        for (int b = 0; b < Gb; b++) {
-            const double *c0 = S->Gam0 + (R_xlen_t) b * S->pR;
-            for (R_xlen_t p = 0; p < S->pR; p++) g0[p] += c0[p] * v[b];
-            if (S->affine) {
-                const double *c1 = S->Gam1 + (R_xlen_t) b * S->pR;
-                for (R_xlen_t p = 0; p < S->pR; p++) g1[p] += c1[p] * v[b];
-            }
-        }
-    }
+    const double *y0 = y, *y1 = y + half;
     double ss00 = 0.0, ss01 = 0.0, ss11 = 0.0;
     for (int d = 0; d < S->D; d++) {
         const wb_clus *C = &S->cl[d];
-        const int Gd = C->G;
+        const int Gd = C->G, h = C->h;
         for (int g = 0; g < Gd; g++) { s0[g] = 0.0; s1[g] = 0.0; }
         for (R_xlen_t t = 0; t < C->ncell; t++) {
             double vb = v[C->cb[t]];
@@ -464,23 +452,14 @@ static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, d
                     for (int g = 0; g < Gd; g++) s1[g] -= c1[g] * vb;
                 }
             }
-        } else if (C->mode == 2) {
-            for (R_xlen_t p = 0; p < S->pR; p++) {
-                const double *e = C->E + p * Gd;
-                const double a0 = g0[p], a1 = g1[p];
-                for (int g = 0; g < Gd; g++) {
-                    s0[g] -= e[g] * a0;
-                    s1[g] -= e[g] * a1;
-                }
-            }
         }
         double a00 = 0.0, a01 = 0.0, a11 = 0.0;
         for (int g = 0; g < Gd; g++) {
+            const double *row = C->H + (R_xlen_t) g * h;
             double x0 = s0[g], x1 = s1[g];
-            for (int l = 0; l < k; l++) {
-                double f = C->F[g + (R_xlen_t) l * Gd];
-                x0 -= f * q0[l];
-                x1 -= f * q1[l];
+            for (int j = 0; j < h; j++) {
+                x0 -= row[j] * y0[j];
+                x1 -= row[j] * y1[j];
             }
             a00 += x0 * x0;
             a01 += x0 * x1;
@@ -491,6 +470,38 @@ static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, d
         ss11 += C->fac * a11;
     }
     o[0] = n0; o[1] = n1; o[2] = ss00; o[3] = ss01; o[4] = ss11;
+}
+
+/* Lay out Y and each H (main thread, R_alloc). */
+static void wb_layout(wb_setup *S)
+{
+    const int k = S->k, Gb = S->Gb;
+    const int pR = (int) S->pR;
+    const int half = k + pR;
+    S->my = 2 * half;
+    S->Y = (double *) R_alloc((size_t) Gb * S->my, sizeof(double));
+    for (int b = 0; b < Gb; b++) {
+        double *row = S->Y + (R_xlen_t) b * S->my;
+        for (int l = 0; l < k; l++) {
+            row[l] = S->Ct0[b + (R_xlen_t) l * Gb];
+            row[half + l] = S->Ct1[b + (R_xlen_t) l * Gb];
+        }
+        for (int p = 0; p < pR; p++) {
+            row[k + p] = S->Gam0[p + (R_xlen_t) b * pR];
+            row[half + k + p] = S->Gam1 ? S->Gam1[p + (R_xlen_t) b * pR] : 0.0;
+        }
+    }
+    for (int d = 0; d < S->D; d++) {
+        wb_clus *C = &S->cl[d];
+        const int Gd = C->G;
+        C->h = C->mode == 2 ? half : k;
+        C->H = (double *) R_alloc((size_t) Gd * C->h, sizeof(double));
+        for (int g = 0; g < Gd; g++) {
+            double *row = C->H + (R_xlen_t) g * C->h;
+            for (int l = 0; l < k; l++) row[l] = C->F[g + (R_xlen_t) l * Gd];
+            if (C->mode == 2) for (int p = 0; p < pR; p++) row[k + p] = C->E[g + (R_xlen_t) p * Gd];
+        }
+    }
 }
 
 /* One weight from R's RNG (main thread only). kind: 0 Rademacher, 1 Webb,
@@ -573,6 +584,7 @@ static void wb_read_setup(SEXP s, wb_setup *S)
             error("'setup': bad correction mode");
         }
     }
+    wb_layout(S);
 }
 
 /*
@@ -623,13 +635,11 @@ SEXP wildboot_draws(SEXP setup, SEXP kind_, SEXP B_, SEXP V_, SEXP imposed_, SEX
     /* per-thread scratch */
     double **s0 = (double **) R_alloc(nth, sizeof(double *));
     double **s1 = (double **) R_alloc(nth, sizeof(double *));
-    double **qw = (double **) R_alloc(nth, sizeof(double *));
-    double **gv = (double **) R_alloc(nth, sizeof(double *));
+    double **yw = (double **) R_alloc(nth, sizeof(double *));
     for (int t = 0; t < nth; t++) {
         s0[t] = (double *) R_alloc(S.maxG, sizeof(double));
         s1[t] = (double *) R_alloc(S.maxG, sizeof(double));
-        qw[t] = (double *) R_alloc(4 * S.k, sizeof(double));
-        gv[t] = (double *) R_alloc(2 * (S.pR > 0 ? S.pR : 1), sizeof(double));
+        yw[t] = (double *) R_alloc(S.my, sizeof(double));
     }
     /* chunks of about 2e6 weights: bounded memory, an interrupt check each */
     int chunk = (int) (2e6 / Gb);
@@ -671,7 +681,7 @@ SEXP wildboot_draws(SEXP setup, SEXP kind_, SEXP B_, SEXP V_, SEXP imposed_, SEX
             t = omp_get_thread_num();
 #endif
             double o[5];
-            wb_draw(&S, V + (R_xlen_t) j * Gb, o, s0[t], s1[t], qw[t], gv[t]);
+            wb_draw(&S, V + (R_xlen_t) j * Gb, o, s0[t], s1[t], yw[t]);
             for (int c = 0; c < 5; c++) res[c][start + j] = o[c];
         }
         R_CheckUserInterrupt();
