@@ -257,11 +257,12 @@ wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, 
       fe <- unname(d$fe)
       nest <- vapply(cg$codes, function(cc) fe_nested_in_cluster(d$fe, list(.c = cc)),
                      logical(length(d$fe)))
-      nest <- matrix(as.integer(nest), length(d$fe), length(cg$codes))
+      nest <- matrix(as.integer(c(nest, in_boot)), length(d$fe), length(cg$codes) + 1L)
     }
   }
   setup <- .Call(C_wildboot_setup, X, w, a, A, u0, u1, uhat, bc, cg$codes, kfac * cg$factor,
-                 fe, nest, c(tol, 10000, cores))
+                 fe, nest, c(tol, 10000, cores,
+                   isTRUE(getOption("exportres.wildboot_demean"))))
   list(setup = setup, estimate = unname(b_fit[term]), term = term, nobs = n,
        cluster = names(G_err), n_clusters = G_err, bootcluster = boot_name, n_bootclusters = Gb,
        df = min(G_err) - 1L, fe_in_boot = is.null(fe), boot_codes = bc)

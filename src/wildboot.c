@@ -89,6 +89,150 @@ static SEXP wb_get(SEXP list, const char *name)
 }
 
 /*
+ * The fixed-effect coefficients gamma_b of the columns u . 1_b, for every
+ * bootstrap cluster b at once, without demeaning a column per cluster: the
+ * normal equations D'WD gamma_b = D'W(u . 1_b) are solved by block elimination
+ * of one factor N nested in the bootstrap clusters (its right-hand side is
+ * zero: u is orthogonal to its dummies, each of which lies in one bootstrap
+ * cluster): gamma_R = S^+ r_R with the Schur complement
+ * S = D_R'WD_R - D_R'WD_N (D_N'WD_N)^{-1} D_N'WD_R of the other factors R,
+ * and gamma_N = -(D_N'WD_N)^{-1} D_N'WD_R gamma_R. S is positive semi-definite
+ * and singular (the factors share a constant); its pseudo-inverse (symmetric
+ * eigen-decomposition) gives one solution, and D gamma is unique. N = -1: no
+ * factor eliminated. Fills the kept factors' rows of Gam (pR x Gb), for u0 and
+ * (if u1) u1. Returns 0, or 1 when R has too many levels (the caller demeans).
+ */
+static int wb_fe_schur(const exr_fe_layout *L, int N, const int *bc, int Gb, const double *w,
+                       const double *u0, const double *u1, const int *qR, const R_xlen_t *qoff,
+                       R_xlen_t pR, double *Gam0, double *Gam1)
+{
+    const R_xlen_t n = L->n;
+    const int Q = L->Q;
+    int nRq = 0;
+    R_xlen_t p = 0;
+    int *rq = (int *) R_alloc(Q, sizeof(int));
+    R_xlen_t *roff = (R_xlen_t *) R_alloc(Q, sizeof(R_xlen_t));
+    for (int q = 0; q < Q; q++) {
+        if (q == N) continue;
+        rq[nRq] = q;
+        roff[nRq] = p;
+        p += L->G[q];
+        nRq++;
+    }
+    if (p > 1500 || p < 1) return 1;
+    const int pi = (int) p;
+    double *S = (double *) R_alloc((size_t) p * p, sizeof(double));
+    memset(S, 0, (size_t) p * p * sizeof(double));
+    for (R_xlen_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        for (int a = 0; a < nRq; a++) {
+            R_xlen_t ia = roff[a] + L->g[rq[a]][i];
+            for (int c = 0; c < nRq; c++) S[ia + (roff[c] + L->g[rq[c]][i]) * p] += wi;
+        }
+    }
+    /* right-hand sides r_R (p x Gb) for u0 and u1 */
+    const int nu = u1 ? 2 : 1;
+    double *Rr = (double *) R_alloc((size_t) p * Gb * nu, sizeof(double));
+    memset(Rr, 0, (size_t) p * Gb * nu * sizeof(double));
+    for (R_xlen_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        for (int a = 0; a < nRq; a++) {
+            R_xlen_t ia = roff[a] + L->g[rq[a]][i] + (R_xlen_t) bc[i] * p;
+            Rr[ia] += wi * u0[i];
+            if (u1) Rr[ia + p * Gb] += wi * u1[i];
+        }
+    }
+    /* eliminate N: for each of its levels, the weighted counts c_l of the R
+     * levels it meets, and S -= c_l c_l' / sw_l */
+    int *ordN = NULL;
+    R_xlen_t *startN = NULL;
+    if (N >= 0) {
+        const int GN = L->G[N];
+        const int *gN = L->g[N];
+        ordN = (int *) R_alloc(n, sizeof(int));
+        int *idx = (int *) R_alloc(n, sizeof(int));
+        R_xlen_t *cnt = (R_xlen_t *) R_alloc((size_t) GN + 1, sizeof(R_xlen_t));
+        for (R_xlen_t i = 0; i < n; i++) idx[i] = (int) i;
+        wb_order_by(gN, idx, n, GN, ordN, cnt);
+        startN = (R_xlen_t *) R_alloc((size_t) GN + 1, sizeof(R_xlen_t));
+        startN[0] = 0;
+        for (int l = 0; l < GN; l++) startN[l + 1] = cnt[l];
+        double *c = (double *) R_alloc(p, sizeof(double));
+        int *touched = (int *) R_alloc(p, sizeof(int));
+        memset(c, 0, (size_t) p * sizeof(double));
+        for (int l = 0; l < GN; l++) {
+            int nt = 0;
+            for (R_xlen_t s = startN[l]; s < startN[l + 1]; s++) {
+                R_xlen_t i = ordN[s];
+                const double wi = w ? w[i] : 1.0;
+                for (int a = 0; a < nRq; a++) {
+                    int ia = (int) (roff[a] + L->g[rq[a]][i]);
+                    if (c[ia] == 0.0) touched[nt++] = ia;
+                    c[ia] += wi;
+                }
+            }
+            const double sw = L->sw_inv[N][l];
+            for (int x = 0; x < nt; x++) {
+                const double cx = c[touched[x]] * sw;
+                for (int y = 0; y < nt; y++) S[touched[x] + (R_xlen_t) touched[y] * p] -= cx * c[touched[y]];
+            }
+            for (int x = 0; x < nt; x++) c[touched[x]] = 0.0;
+        }
+    }
+    /* pseudo-inverse of S by its eigen-decomposition */
+    double *ev = (double *) R_alloc(p, sizeof(double));
+    int lwork = -1, info = 0;
+    double wq;
+    F77_CALL(dsyev)("V", "U", &pi, S, &pi, ev, &wq, &lwork, &info FCONE FCONE);
+    lwork = (int) wq;
+    double *work = (double *) R_alloc(lwork > 1 ? lwork : 1, sizeof(double));
+    F77_CALL(dsyev)("V", "U", &pi, S, &pi, ev, work, &lwork, &info FCONE FCONE);
+    if (info != 0) error("error code %d from LAPACK routine '%s'", info, "dsyev");
+    const double emax = ev[p - 1] > 0 ? ev[p - 1] : 0.0;
+    /* gamma_R = V diag(1/lambda+) V' r: Z = V' r, scaled, then V Z */
+    const int ncol = Gb * nu;
+    double *Z = (double *) R_alloc((size_t) p * ncol, sizeof(double));
+    double *Gr = (double *) R_alloc((size_t) p * ncol, sizeof(double));
+    const double one = 1.0, zero = 0.0;
+    F77_CALL(dgemm)("T", "N", &pi, &ncol, &pi, &one, S, &pi, Rr, &pi, &zero, Z, &pi FCONE FCONE);
+    for (R_xlen_t e = 0; e < p; e++) {
+        const double f = ev[e] > 1e-11 * emax ? 1.0 / ev[e] : 0.0;
+        for (int c = 0; c < ncol; c++) Z[e + (R_xlen_t) c * p] *= f;
+    }
+    F77_CALL(dgemm)("N", "N", &pi, &ncol, &pi, &one, S, &pi, Z, &pi, &zero, Gr, &pi FCONE FCONE);
+    /* copy the kept R factors into Gam */
+    for (int a = 0; a < nRq; a++) {
+        const int q = rq[a];
+        if (!qR[q]) continue;
+        for (int b = 0; b < Gb; b++) {
+            memcpy(Gam0 + qoff[q] + (R_xlen_t) b * pR, Gr + roff[a] + (R_xlen_t) b * p,
+                   (size_t) L->G[q] * sizeof(double));
+            if (u1) memcpy(Gam1 + qoff[q] + (R_xlen_t) b * pR, Gr + roff[a] + (R_xlen_t) (Gb + b) * p,
+                           (size_t) L->G[q] * sizeof(double));
+        }
+    }
+    /* gamma_N (when kept): -(1/sw_l) sum_{i in l} w_i sum_R gamma_R[level of i] */
+    if (N >= 0 && qR[N]) {
+        const int GN = L->G[N];
+        for (int c = 0; c < ncol; c++) {
+            const double *g = Gr + (R_xlen_t) c * p;
+            double *dst = (c < Gb ? Gam0 + (R_xlen_t) c * pR : Gam1 + (R_xlen_t) (c - Gb) * pR) + qoff[N];
+            for (int l = 0; l < GN; l++) {
+                double acc = 0.0;
+                for (R_xlen_t s = startN[l]; s < startN[l + 1]; s++) {
+                    R_xlen_t i = ordN[s];
+                    double t = 0.0;
+                    for (int a = 0; a < nRq; a++) t += g[roff[a] + L->g[rq[a]][i]];
+                    acc += (w ? w[i] : 1.0) * t;
+                }
+                dst[l] = -acc * L->sw_inv[N][l];
+            }
+        }
+    }
+    return 0;
+}
+
+/*
  * .Call entry: wildboot_setup(X, w, a, A, u0, u1, uhat, bc, cl, fac, fe, nest, ctrl)
  *   X     n x k demeaned regressors (kept columns); w weights (length n) or NULL
  *   a     A e_j (length k); A = (X'WX)^{-1} (k x k)
@@ -100,8 +244,11 @@ static SEXP wb_get(SEXP list, const char *name)
  *   fac   D signed factors (small-sample factor times +1 / -1)
  *   fe    list of Q fixed-effect code vectors, or NULL when the fixed effects
  *         drop out (all nested in the bootstrap clusters, or none)
- *   nest  Q x D integer matrix: 1 when factor q is nested in clustering d
- *   ctrl  c(tol, maxit, cores) for the demeaning
+ *   nest  Q x (D + 1) integer matrix: 1 when factor q is nested in clustering d
+ *         (last column: in the bootstrap clusters)
+ *   ctrl  c(tol, maxit, cores, demean): the demeaning's controls; demean = 1
+ *         forces a demeaned column per bootstrap cluster (else used only when
+ *         the Schur complement would be too large)
  * Returns a named list (see wildboot_draws for how it is read).
  */
 SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP uhat_, SEXP bc_,
@@ -123,7 +270,8 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
     if (TYPEOF(cl_) != VECSXP || XLENGTH(cl_) < 1) error("'cl' must be a non-empty list");
     const int D = (int) XLENGTH(cl_);
     const double *fac = exr_real_arg(fac_, D, "fac");
-    if (!isReal(ctrl_) || XLENGTH(ctrl_) != 3) error("'ctrl' must be c(tol, maxit, cores)");
+    if (!isReal(ctrl_) || XLENGTH(ctrl_) != 4) error("'ctrl' must be c(tol, maxit, cores, demean)");
+    const int force_demean = REAL(ctrl_)[3] != 0.0;
     const double tol = REAL(ctrl_)[0];
     const int maxit = (int) REAL(ctrl_)[1];
     const int nth = exr_threads((int) REAL(ctrl_)[2]);
@@ -134,7 +282,7 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
     if (use_fe) {
         if (TYPEOF(fe_) != VECSXP || XLENGTH(fe_) < 1) error("'fe' must be a non-empty list or NULL");
         Q = (int) XLENGTH(fe_);
-        nest = exr_int_arg(nest_, (R_xlen_t) Q * D, "nest");
+        nest = exr_int_arg(nest_, (R_xlen_t) Q * (D + 1), "nest");
     }
     int **cc = (int **) R_alloc(D, sizeof(int *));
     int *G = (int *) R_alloc(D, sizeof(int));
@@ -236,6 +384,13 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
         SET_VECTOR_ELT(sGam, 0, wb_matrix((int) pR, Gb, &Gam0));
         if (u1) SET_VECTOR_ELT(sGam, 1, wb_matrix((int) pR, Gb, &Gam1));
         SET_VECTOR_ELT(out, 7, sGam);
+        /* eliminate the nested factor with the most levels, if any */
+        int N = -1;
+        for (int q = 0; q < Q; q++) {
+            if (nest[q + Q * D] && (N < 0 || L.G[q] > L.G[N])) N = q;
+        }
+        if (!force_demean && wb_fe_schur(&L, N, bc, Gb, w, u0, u1, qR, qoff, pR, Gam0, Gam1) == 0)
+            goto corrected;
         /* per-thread scratch, all allocated before the parallel region */
         size_t ws = exr_fe_work_size(&L);
         exr_fe_work *W = (exr_fe_work *) R_alloc(nth, sizeof(exr_fe_work));
@@ -282,6 +437,7 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
                       "not converge in %d sweeps for %d column(s)", maxit, bad);
         }
     }
+corrected:;
 
     /* each clustering: F, the sparse cells, the correction, and se^2 */
     SEXP clus = PROTECT(allocVector(VECSXP, D)); nprot++;

@@ -52,6 +52,11 @@ dummies <- function(f) {
   m <- stats::model.matrix(~ factor(f))
   m[, -1L, drop = FALSE]
 }
+withr_options <- function(opts, expr) {
+  old <- options(opts)
+  on.exit(options(old))
+  expr
+}
 rademacher <- function(G, B) matrix(sample(c(-1, 1), G * B, replace = TRUE), G, B)
 
 sim_panel <- function(seed, n_g = 12, t_n = 6, unequal = TRUE) {
@@ -116,10 +121,15 @@ test_that("equal to the slow re-estimation: weights, two-way fixed effects, year
   K <- 2 + 1 + (6 - 1)                    # g nested in the cluster counts as one
   fac <- gfac(12) * (n - 1) / (n - K)
   for (r in c(0, -0.4)) {
-    fast <- fast_wild(fit, "x", V, r = r, data = df)
     slow <- slow_wild(df$y, cbind(df$x, df$z, 1), 1L, r, V, df$g, list(df$g), fac, w = df$w, D = D)
-    expect_equal(fast$tb, slow$tb, tolerance = 1e-10)
-    expect_equal(fast$t, slow$t, tolerance = 1e-10)
+    # both ways of carrying the year effects: the Schur complement, and a
+    # demeaned column per bootstrap cluster
+    for (demean in c(FALSE, TRUE)) {
+      fast <- withr_options(list(exportres.wildboot_demean = demean),
+                            fast_wild(fit, "x", V, r = r, data = df))
+      expect_equal(fast$tb, slow$tb, tolerance = 1e-10)
+      expect_equal(fast$t, slow$t, tolerance = 1e-10)
+    }
   }
   expect_true(any(vapply(fast$prep$setup$clusters, `[[`, 0L, "mode") > 0L))
 })
@@ -145,10 +155,13 @@ test_that("equal to the slow re-estimation: subcluster bootstrap, factored corre
   Gb <- max(df$sub)
   set.seed(14)
   V <- rademacher(Gb, 25)
-  fast <- fast_wild(fit, "x", V, bootcluster = ~sub, data = df)
   n <- nrow(df)
   slow <- slow_wild(df$y, cbind(df$x, 1), 1L, 0, V, df$sub, list(df$g),
                     gfac(8) * (n - 1) / (n - 1 - 3), D = dummies(df$yr))
+  fast <- withr_options(list(exportres.wildboot_demean = TRUE),
+                        fast_wild(fit, "x", V, bootcluster = ~sub, data = df))
+  expect_equal(fast$tb, slow$tb, tolerance = 1e-10)
+  fast <- fast_wild(fit, "x", V, bootcluster = ~sub, data = df)
   expect_equal(fast$tb, slow$tb, tolerance = 1e-10)
   expect_identical(fast$prep$n_bootclusters, Gb)
   expect_true(2L %in% vapply(fast$prep$setup$clusters, `[[`, 0L, "mode"))
@@ -175,6 +188,9 @@ test_that("equal to the slow re-estimation: two-way clustering, both small-sampl
     # bootstrap by the intersection: g is not nested in it, so the correction is carried
     Vi <- rademacher(max(g12), 10)
     fast2 <- fast_wild(fit, "x", Vi, bootcluster = ~g + yr, data = df)
+    fast3 <- withr_options(list(exportres.wildboot_demean = TRUE),
+                           fast_wild(fit, "x", Vi, bootcluster = ~g + yr, data = df))
+    expect_equal(fast2$tb, fast3$tb, tolerance = 1e-10)
     # (V's rows follow the package's numbering of the intersection cells)
     bcodes <- fast2$prep$boot_codes
     expect_identical(nrow(unique(cbind(bcodes, g12))), max(g12))   # the same partition
