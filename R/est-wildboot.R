@@ -142,7 +142,10 @@ wild_boot <- function(fit, term, B = 9999L, type = c("rademacher", "webb", "mamm
   }
   cores <- check_cores(cores)
 
-  prep <- wb_prepare(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores)
+  # without an interval only H0 at r is needed: the residuals are formed at r,
+  # which halves the work of every draw
+  prep <- wb_prepare(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores,
+                     at_r = if (conf_int) NULL else r)
   Gb <- prep$n_bootclusters
   enumerated <- type == "rademacher" && Gb <= 30 && 2^Gb <= B
   if (enumerated) {
@@ -167,7 +170,8 @@ wb_check_fit <- function(fit) {
 
 # Rebuild the fit's design (same rows, weights, fixed effects) with the error
 # and bootstrap cluster variables, and reduce it to the bootstrap's arrays.
-wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores) {
+wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores,
+                       at_r = NULL) {
   if (is.null(data)) {
     data <- tryCatch(eval(fit$call$data, env), error = function(e) NULL)
     if (is.null(data)) {
@@ -225,6 +229,10 @@ wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, 
       Xr <- X[, -j, drop = FALSE]
       u0 <- .Call(C_ols_fit, Xr, yd, w, NULL, collinear_tol)$residuals
       u1 <- .Call(C_ols_fit, Xr, X[, j], w, NULL, collinear_tol)$residuals
+    }
+    if (!is.null(at_r)) {
+      u0 <- u0 - at_r * u1
+      u1 <- NULL
     }
   } else {
     u0 <- uhat

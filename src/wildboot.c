@@ -298,8 +298,9 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
     if (w) for (R_xlen_t i = 0; i < n; i++) xa[i] *= w[i];
 
     int nprot = 0;
-    const char *nm[9] = {"k", "Gb", "Nb0", "Nb1", "Ct0", "Ct1", "clusters", "Gam", "se2"};
-    SEXP out = PROTECT(exr_named_list(9, nm)); nprot++;
+    const char *nm[10] = {"k", "Gb", "Nb0", "Nb1", "Ct0", "Ct1", "clusters", "Gam", "se2", "affine"};
+    SEXP out = PROTECT(exr_named_list(10, nm)); nprot++;
+    SET_VECTOR_ELT(out, 9, ScalarInteger(u1 != NULL));
     SET_VECTOR_ELT(out, 0, ScalarInteger(k));
     SET_VECTOR_ELT(out, 1, ScalarInteger(Gb));
     SEXP sNb0 = allocVector(REALSXP, Gb); SET_VECTOR_ELT(out, 2, sNb0);
@@ -568,6 +569,33 @@ typedef struct {
     double *Y;                       /* row-major Gb x my: [Ct0 | Gam0' | Ct1 | Gam1'] */
 } wb_setup;
 
+/* y += row * vb over m entries, and the two dot products of row with y0 and
+ * y1: the inner loops of a draw, written for the compiler's vectoriser (the
+ * simd pragma lets it reorder the sums; the order is fixed by the code, not by
+ * the number of threads). */
+static inline void wb_axpy(double *y, const double *row, double vb, int m)
+{
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+    for (int j = 0; j < m; j++) y[j] += row[j] * vb;
+}
+
+static inline void wb_dot2(const double *row, const double *y0, const double *y1, int h,
+                           double *d0, double *d1)
+{
+    double a0 = 0.0, a1 = 0.0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:a0, a1)
+#endif
+    for (int j = 0; j < h; j++) {
+        a0 += row[j] * y0[j];
+        a1 += row[j] * y1[j];
+    }
+    *d0 = a0;
+    *d1 = a1;
+}
+
 /* Kernel: the five numbers of one draw v (length Gb): num0, num1, SS00, SS01,
  * SS11. The per-draw products go through two row-major matrices laid out once
  * (wb_layout): y = Y' v gives [Ct0'v, Gam0 v, Ct1'v, Gam1 v], and each
@@ -575,18 +603,45 @@ typedef struct {
 static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, double *s1,
                     double *y)
 {
-    const int Gb = S->Gb, my = S->my, half = my / 2;
+    const int Gb = S->Gb, my = S->my, half = S->affine ? my / 2 : my;
     double n0 = 0.0, n1 = 0.0;
-    for (int b = 0; b < Gb; b++) {
-        n0 += S->Nb0[b] * v[b];
-        n1 += S->Nb1[b] * v[b];
+    for (int b = 0; b < Gb; b++) n0 += S->Nb0[b] * v[b];
+    if (!S->affine) {
+        /* one null value only: s = s0, no second set of products */
+        for (int j = 0; j < my; j++) y[j] = 0.0;
+        for (int b = 0; b < Gb; b++) wb_axpy(y, S->Y + (R_xlen_t) b * my, v[b], my);
+        double ss = 0.0;
+        for (int d = 0; d < S->D; d++) {
+            const wb_clus *C = &S->cl[d];
+            const int Gd = C->G, h = C->h;
+            for (int g = 0; g < Gd; g++) s0[g] = 0.0;
+            for (R_xlen_t t = 0; t < C->ncell; t++) s0[C->cg[t]] += C->c0[t] * v[C->cb[t]];
+            if (C->mode == 1) {
+                for (int b = 0; b < Gb; b++) {
+                    const double vb = v[b];
+                    const double *c0 = C->C0 + (R_xlen_t) b * Gd;
+                    for (int g = 0; g < Gd; g++) s0[g] -= c0[g] * vb;
+                }
+            }
+            double a00 = 0.0;
+            for (int g = 0; g < Gd; g++) {
+                const double *row = C->H + (R_xlen_t) g * h;
+                double d0 = 0.0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:d0)
+#endif
+                for (int j = 0; j < h; j++) d0 += row[j] * y[j];
+                const double x0 = s0[g] - d0;
+                a00 += x0 * x0;
+            }
+            ss += C->fac * a00;
+        }
+        o[0] = n0; o[1] = 0.0; o[2] = ss; o[3] = 0.0; o[4] = 0.0;
+        return;
     }
+    for (int b = 0; b < Gb; b++) n1 += S->Nb1[b] * v[b];
     for (int j = 0; j < my; j++) y[j] = 0.0;
-    for (int b = 0; b < Gb; b++) {
-        const double vb = v[b];
-        const double *row = S->Y + (R_xlen_t) b * my;
-        for (int j = 0; j < my; j++) y[j] += row[j] * vb;
-    }
+    for (int b = 0; b < Gb; b++) wb_axpy(y, S->Y + (R_xlen_t) b * my, v[b], my);
     const double *y0 = y, *y1 = y + half;
     double ss00 = 0.0, ss01 = 0.0, ss11 = 0.0;
     for (int d = 0; d < S->D; d++) {
@@ -611,12 +666,9 @@ static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, d
         }
         double a00 = 0.0, a01 = 0.0, a11 = 0.0;
         for (int g = 0; g < Gd; g++) {
-            const double *row = C->H + (R_xlen_t) g * h;
-            double x0 = s0[g], x1 = s1[g];
-            for (int j = 0; j < h; j++) {
-                x0 -= row[j] * y0[j];
-                x1 -= row[j] * y1[j];
-            }
+            double d0, d1;
+            wb_dot2(C->H + (R_xlen_t) g * h, y0, y1, h, &d0, &d1);
+            const double x0 = s0[g] - d0, x1 = s1[g] - d1;
             a00 += x0 * x0;
             a01 += x0 * x1;
             a11 += x1 * x1;
@@ -634,17 +686,17 @@ static void wb_layout(wb_setup *S)
     const int k = S->k, Gb = S->Gb;
     const int pR = (int) S->pR;
     const int half = k + pR;
-    S->my = 2 * half;
+    S->my = S->affine ? 2 * half : half;
     S->Y = (double *) R_alloc((size_t) Gb * S->my, sizeof(double));
     for (int b = 0; b < Gb; b++) {
         double *row = S->Y + (R_xlen_t) b * S->my;
         for (int l = 0; l < k; l++) {
             row[l] = S->Ct0[b + (R_xlen_t) l * Gb];
-            row[half + l] = S->Ct1[b + (R_xlen_t) l * Gb];
+            if (S->affine) row[half + l] = S->Ct1[b + (R_xlen_t) l * Gb];
         }
         for (int p = 0; p < pR; p++) {
             row[k + p] = S->Gam0[p + (R_xlen_t) b * pR];
-            row[half + k + p] = S->Gam1 ? S->Gam1[p + (R_xlen_t) b * pR] : 0.0;
+            if (S->affine) row[half + k + p] = S->Gam1[p + (R_xlen_t) b * pR];
         }
     }
     for (int d = 0; d < S->D; d++) {
@@ -693,16 +745,13 @@ static void wb_read_setup(SEXP s, wb_setup *S)
     SEXP gam = wb_get(s, "Gam");
     S->pR = 0;
     S->Gam0 = S->Gam1 = NULL;
-    S->affine = 0;
+    S->affine = asInteger(wb_get(s, "affine")) == 1;
     if (!isNull(gam)) {
         SEXP g0 = VECTOR_ELT(gam, 0), g1 = VECTOR_ELT(gam, 1);
         if (!isMatrix(g0) || ncols(g0) != S->Gb) error("'setup': bad Gam0");
         S->pR = nrows(g0);
         S->Gam0 = exr_real_arg(g0, S->pR * S->Gb, "Gam0");
-        if (!isNull(g1)) {
-            S->Gam1 = exr_real_arg(g1, S->pR * S->Gb, "Gam1");
-            S->affine = 1;
-        }
+        if (S->affine) S->Gam1 = exr_real_arg(g1, S->pR * S->Gb, "Gam1");
     }
     SEXP cl = wb_get(s, "clusters");
     if (TYPEOF(cl) != VECSXP || XLENGTH(cl) < 1) error("'setup': bad clusters");
