@@ -315,9 +315,9 @@ wb_invert <- function(draws, est, se, alpha, ptype, df) {
   col <- match(ptype, c("symmetric", "equal-tailed", "upper", "lower"))
   pf <- function(r) .Call(C_wildboot_pvalues, draws, est, se, as.double(r), 0L)$p[, col]
   hw <- stats::qt(1 - alpha / 2, max(df, 1)) * se
-  need_lo <- ptype != "upper"
-  need_hi <- ptype != "lower"
-  # for "upper" the set is [lo, Inf): p rises with r; for "lower", (-Inf, hi]
+  # "upper" (P(t* > t)) rises with r: its set is [lo, Inf); "lower" falls: (-Inf, hi]
+  need_lo <- ptype != "lower"
+  need_hi <- ptype != "upper"
   lo <- est - 2 * hw
   hi <- est + 2 * hw
   m <- 2

@@ -100,7 +100,8 @@ static SEXP wb_get(SEXP list, const char *name)
  * and singular (the factors share a constant); its pseudo-inverse (symmetric
  * eigen-decomposition) gives one solution, and D gamma is unique. N = -1: no
  * factor eliminated. Fills the kept factors' rows of Gam (pR x Gb), for u0 and
- * (if u1) u1. Returns 0, or 1 when R has too many levels (the caller demeans).
+ * (if u1) u1. Returns 0, or 1 when R has so many levels that demeaning a column
+ * per bootstrap cluster is cheaper (the caller then demeans).
  */
 static int wb_fe_schur(const exr_fe_layout *L, int N, const int *bc, int Gb, const double *w,
                        const double *u0, const double *u1, const int *qR, const R_xlen_t *qoff,
@@ -119,7 +120,11 @@ static int wb_fe_schur(const exr_fe_layout *L, int N, const int *bc, int Gb, con
         p += L->G[q];
         nRq++;
     }
-    if (p > 1500 || p < 1) return 1;
+    /* the eigen-decomposition costs about 9 p^3; a demeaned column per bootstrap
+     * cluster about 20 sweeps over n rows and Q factors each */
+    const double schur_cost = 9.0 * (double) p * p * p;
+    const double demean_cost = (u1 ? 2.0 : 1.0) * Gb * (double) n * Q * 20.0;
+    if (p > 3000 || p < 1 || schur_cost > demean_cost) return 1;
     const int pi = (int) p;
     double *S = (double *) R_alloc((size_t) p * p, sizeof(double));
     memset(S, 0, (size_t) p * p * sizeof(double));

@@ -249,6 +249,7 @@ test_that("boottest: areg with analytic weights, absorbed industry, cluster(age 
 })
 
 test_that("boottest: areg with absorbed industry, 1,217 clusters, 9,999 draws", {
+  skip_under_valgrind()
   d <- nlsw()
   d <- d[stats::complete.cases(d[, c("wage", "tenure", "ttl_exp", "collgrad", "industry")]), ]
   d$id <- seq_len(nrow(d)) - ifelse(seq_len(nrow(d)) > 1000, 1000, 0)
@@ -265,6 +266,7 @@ test_that("boottest: areg with absorbed industry, 1,217 clusters, 9,999 draws", 
 })
 
 test_that("boottest: areg n w k, absorb(ind), two-way clustering by id and year (abdata)", {
+  skip_under_valgrind()
   skip_if_no_reference("plm")
   data("EmplUK", package = "plm", envir = environment())
   e <- data.frame(n = log(EmplUK$emp), w = log(EmplUK$wage), k = log(EmplUK$capital),
@@ -284,6 +286,7 @@ test_that("boottest: areg n w k, absorb(ind), two-way clustering by id and year 
 })
 
 test_that("WildBootTests.jl's documented example: PetersenCL, H0: x = 1, p = 0.492", {
+  skip_under_valgrind()
   skip_if_no_reference("sandwich")
   data("PetersenCL", package = "sandwich", envir = environment())
   fit <- fe_reg(y ~ x, PetersenCL, cluster = ~firm)
@@ -346,7 +349,15 @@ test_that("p-values: the four types, the interval contains the estimate and inve
   set.seed(10)
   up <- wild_boot(fit, "z", B = 1999, ptype = "upper")
   expect_identical(up$conf.int[2], Inf)
+  expect_true(is.finite(up$conf.int[1]) && up$conf.int[1] > ci[1])
   expect_equal(up$p.value, wb$p[["upper"]])
+  set.seed(10)
+  lo <- wild_boot(fit, "z", B = 1999, ptype = "lower")
+  expect_identical(lo$conf.int[1], -Inf)
+  expect_true(is.finite(lo$conf.int[2]) && lo$conf.int[2] < ci[2])
+  set.seed(10)
+  expect_gt(wild_boot(fit, "z", B = 1999, ptype = "upper", conf_int = FALSE,
+                      r = up$conf.int[1] + 1e-7 * abs(up$conf.int[1]))$p.value, 0.05)
   # WCU: the bootstrap distribution does not depend on r
   set.seed(10)
   wu <- wild_boot(fit, "z", B = 999, impose_null = FALSE)
