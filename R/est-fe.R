@@ -121,7 +121,7 @@ fit_within <- function(d, fixef_tol = 1e-10, fixef_maxit = 10000L, cores = 1L, X
   dimnames(bread) <- list(colnames(X)[kept], colnames(X)[kept])
   list(coef_all = ols$coefficients, kept = kept, bread = bread, residuals = ols$residuals,
        Xd = if (all(kept)) dm$X else dm$X[, kept, drop = FALSE], yd = dm$y, rank = ols$rank,
-       collinear = collinear, ls_method = ols$method,
+       collinear = collinear, ls_method = ols$method, fixef_tol = fixef_tol,
        fe_sizes = vapply(d$fe, n_groups, integer(1)), iterations = dm$iterations,
        converged = all(dm$iterations >= 0L))
 }
@@ -161,7 +161,8 @@ fe_model <- function(fit, d, vcov, ssc, call, formula, kind = "fe", nested = NUL
                 n_params = K_all, df_loglik = K_all + 1L, ssc = ssc, weights = d$weights,
                 collinear = fit$collinear, n_dropped = d$n_na + d$n_zero_weight,
                 n_singletons = d$n_singletons, iterations = fit$iterations,
-                converged = fit$converged, ls_method = fit$ls_method, ...)
+                converged = fit$converged, ls_method = fit$ls_method, panel = d$panel,
+                fixef_tol = fit$fixef_tol, ...)
 }
 
 # R2, adjusted and within R2, the F tests, RMSE and the log-likelihood of a

@@ -223,8 +223,7 @@ placebo_problem <- function(fit, term, unit, adopt, time, data, env) {
                vfac = if (ssc$K_adj) nobs / (nobs - K) else 1),
     cluster = {
       terms <- cgm_terms(cls, ssc)
-      list(type = 2L, codes = lapply(terms, function(t) as.integer(t$codes)),
-           factors = vapply(terms, function(t) t$factor, numeric(1)),
+      list(type = 2L, codes = lapply(terms$codes, as.integer), factors = terms$factor,
            vfac = if (ssc$K_adj) (nobs - 1) / (nobs - K) else 1)
     },
     exr_error("fit", "placebo_test() supports iid, hc1 and clustered standard errors."))

@@ -68,6 +68,11 @@
 #'   and optionally `stars` (shown as given). See [paper_values()].
 #' @param truth true parameter values to show beneath (a data frame with
 #'   `column`, `term`, `value`), e.g. from a simulation.
+#' @param boot wild cluster bootstrap results to show beneath the standard
+#'   errors, in brackets: a list with one element per model, each `NULL`, a
+#'   [wild_boot()] result or a list of them (one per term). See `boot_show`.
+#' @param boot_show `"p"` (bootstrap p-values) or `"ci"` (bootstrap confidence
+#'   intervals). With `se = "none"` they replace the analytic standard errors.
 #' @param title a title (caption).
 #' @param notes notes added after the automatic one (which says what is in
 #'   parentheses and what the stars mean).
@@ -100,8 +105,9 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
                       stats = c("nobs", "r.squared"), se = c("se", "t", "p", "ci", "none"),
                       level = 0.95, stars = c(`***` = 0.01, `**` = 0.05, `*` = 0.1),
                       controls = NULL, fixef = TRUE, fixef_labels = NULL, groups = NULL,
-                      depvar = FALSE, compare = NULL, truth = NULL, title = NULL,
-                      notes = NULL, lang = c("en", "zh"), digits = 4) {
+                      depvar = FALSE, compare = NULL, truth = NULL, boot = NULL,
+                      boot_show = c("p", "ci"), title = NULL, notes = NULL, lang = c("en", "zh"),
+                      digits = 4) {
   models <- list(...)
   if (length(models) == 1L && is.list(models[[1L]]) && !is_table_result(models[[1L]])) {
     models <- models[[1L]]
@@ -135,6 +141,8 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
   hdr[is.na(hdr) | hdr == ""] <- sprintf("(%d)", seq_len(nmod))[is.na(hdr) | hdr == ""]
   compare <- check_overlay(compare, "compare", hdr, c("column", "term", "statistic", "value"))
   truth <- check_overlay(truth, "truth", hdr, c("column", "term", "value"))
+  boot <- wildboot_check(boot, nmod)
+  boot_show <- match_choice(boot_show, c("p", "ci"), "boot_show")
   L <- table_labels(lang)
   digits <- as.integer(digits)
 
@@ -177,6 +185,10 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
     }
     add_row(lab[i], cells, "coef", st)
     if (se != "none") add_row("", below, "below")
+    if (!is.null(boot)) {
+      bc <- wildboot_cells(boot, terms[i], boot_show, digits)
+      if (any(nzchar(bc))) add_row("", bc, "below")
+    }
     pv <- overlay_values(compare, terms[i], "estimate", nmod)
     if (any(nzchar(pv$text))) {
       add_row(L$word.paper, paste0(vapply(pv$value, function(v) fmt(v), ""), pv$stars), "paper",
@@ -240,6 +252,7 @@ reg_table <- function(..., keep = NULL, drop = NULL, order = NULL, labels = NULL
   notes <- c(auto_note,
              if (!is.null(compare)) L$note.paper,
              if (!is.null(truth)) L$note.truth,
+             if (!is.null(boot)) wildboot_note(boot, boot_show, lang),
              notes)
   structure(list(body = body, coefs = est, se = se_m, p = p_m, stars = star_m,
                  row_kind = vapply(rows, `[[`, "", "kind"),

@@ -209,28 +209,32 @@ scores_meat <- function(scores, cl) {
 # intersection, with the G/(G-1) factor per term (G_df = "conventional") or the
 # smallest G's for all (G_df = "min").
 cluster_meat_cgm <- function(scores, cluster, ssc) {
+  terms <- cgm_terms(cluster, ssc)
   meat <- 0
-  for (tm in cgm_terms(cluster, ssc)) meat <- meat + tm$factor * scores_meat(scores, tm$codes)
+  for (j in seq_along(terms$codes)) meat <- meat + scores_meat(scores, terms$codes[[j]]) * terms$factor[j]
   meat
 }
 
-# The terms of the Cameron-Gelbach-Miller sum: for every non-empty subset of
-# the cluster variables, the codes of their intersection and the factor
-# (+/- G/(G-1)) its meat enters with. Resampling code (placebo draws) applies
-# the same terms to its own scores.
+# The terms of the Cameron-Gelbach-Miller sum: the cluster codes of every
+# non-empty subset of the cluster variables (their intersection) and the signed
+# factor of each (+ for odd subsets, - for even, times G/(G-1) under G_adj with
+# the smallest G for all under G_df = "min"). The variance engine, the wild
+# bootstrap and the placebo draws (which need the same sum draw by draw) read them here.
 cgm_terms <- function(cluster, ssc) {
   Q <- length(cluster)
   G <- vapply(cluster, n_groups, integer(1))
   gfac <- function(g) if (ssc$G_adj) g / (g - 1) else 1
-  out <- list()
+  codes <- list()
+  fac <- numeric(0)
   for (size in seq_len(Q)) {
     for (set in utils::combn(Q, size, simplify = FALSE)) {
       cl <- if (size == 1L) cluster[[set]] else codes_of(interact_codes(cluster[set]))
       g <- if (ssc$G_df == "min") min(G) else n_groups(cl)
-      out[[length(out) + 1L]] <- list(codes = cl, factor = (if (size %% 2L == 1L) 1 else -1) * gfac(g))
+      codes[[length(codes) + 1L]] <- cl
+      fac <- c(fac, gfac(g) * (if (size %% 2L == 1L) 1 else -1))
     }
   }
-  out
+  list(codes = codes, factor = fac)
 }
 
 # Multi-way clustered variances can be indefinite; as fixest does, negative

@@ -261,6 +261,11 @@ SEXP gmm_windmeijer(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP
                     SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta1, SEXP a);
 SEXP gmm_ar(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SEXP Y,
             SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta, SEXP lags, SEXP sig2, SEXP flags);
+/* ---- wild cluster bootstrap: wildboot.c ------------------------------------ */
+SEXP wildboot_setup(SEXP X, SEXP w, SEXP a, SEXP A, SEXP u0, SEXP u1, SEXP uhat, SEXP bc,
+                    SEXP cl, SEXP fac, SEXP fe, SEXP nest, SEXP ctrl);
+SEXP wildboot_draws(SEXP setup, SEXP kind, SEXP B, SEXP V, SEXP imposed, SEXP cores);
+SEXP wildboot_pvalues(SEXP draws, SEXP est, SEXP se, SEXP r, SEXP want_t);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 /* A linear program  min c'x  s.t.  A x (sense) b,  x >= 0, whose structural

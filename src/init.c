@@ -48,6 +48,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(gmm_residual, 13),
     CALLDEF(gmm_windmeijer, 13),
     CALLDEF(gmm_ar, 15),
+    /* wild cluster bootstrap */
+    CALLDEF(wildboot_setup, 13),
+    CALLDEF(wildboot_draws, 6),
+    CALLDEF(wildboot_pvalues, 5),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),
     CALLDEF(dea_envelopment, 11),
