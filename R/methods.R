@@ -138,6 +138,9 @@ vcov_label <- function(x) {
          hc1 = "Heteroskedasticity-robust (HC1)",
          cluster = paste0("Clustered (", paste(x$cluster, collapse = " & "), ")"),
          hessian = "Inverse Hessian",
+         influence = paste0("Influence function (clustered by ", paste(x$cluster, collapse = " & "), ")"),
+         imputation = paste0("Borusyak-Jaravel-Spiess conservative (clustered by ",
+                             paste(x$cluster, collapse = " & "), ")"),
          x$vcov_type)
 }
 
@@ -216,6 +219,9 @@ model_title <- function(kind, x = NULL) {
          exr_binary = if (identical(x$link, "logit")) "Logit (ML)" else "Probit (ML)",
          exr_heckman = "Heckman two-step",
          exr_gmm = "System GMM",
+         exr_attgt = "Callaway-Sant'Anna group-time ATT",
+         exr_attgt_agg = paste0("Callaway-Sant'Anna ATT, ", x$type, " aggregation"),
+         exr_imputation = "Imputation DiD (Borusyak-Jaravel-Spiess)",
          sub("^exr_", "", kind))
 }
 

@@ -99,6 +99,15 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
                    double *b, double *ll, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, int *iter, double *work, int *iwork);
 
+/* ---- staggered adoption: staggered.c -------------------------------------- */
+size_t exr_did_work_size(int n, int k);
+int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
+                  int k, int method, double *att, double *inf, int *maxit_hit, double *work,
+                  int *iwork);
+size_t exr_mboot_work_size(int K);
+void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int b0, int b1,
+                     double *S, double *work);
+
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
 /* log Phi(x): erfc is accurate to a few ulp in relative terms down to x = -26;
@@ -138,6 +147,10 @@ SEXP singleton_keep(SEXP fe);
 
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
+
+/* ---- staggered adoption: staggered.c ---------------------------------------- */
+SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores);
+SEXP attgt_mboot(SEXP psi, SEXP B, SEXP level, SEXP cores);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

@@ -19,6 +19,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(singleton_keep, 1),
     /* binary choice */
     CALLDEF(binary_fit, 6),
+    /* staggered adoption */
+    CALLDEF(attgt_cells, 7),
+    CALLDEF(attgt_mboot, 4),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),
