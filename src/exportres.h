@@ -83,6 +83,7 @@ typedef struct {            /* one column's scratch; x keeps the last iterate */
 void exr_fe_layout_finish(exr_fe_layout *L, double **sw_inv);
 size_t exr_fe_work_size(const exr_fe_layout *L);
 void exr_fe_work_init(const exr_fe_layout *L, exr_fe_work *W, double *mem);
+int exr_fe_iterate(const exr_fe_layout *L, exr_fe_work *W, double tol, int maxit, int warm);
 int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, double *r,
                       double tol, int maxit, int warm);
 
@@ -133,9 +134,12 @@ static inline double exr_mills(double x, double lp)
 
 /* ---- fixed effects and least squares: demean.c, linalg.c, vcov.c ----------- */
 void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n);
+void fe_layout_setup_n(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n, const int *nlev);
 void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
                     double tol, int maxit, int nth, int *iters);
 SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
+SEXP fe_solve(SEXP v, SEXP vfe, SEXP fe, SEXP nlev, SEXP weights, SEXP tol, SEXP maxit,
+              SEXP cores);
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP score_meat(SEXP X, SEXP u, SEXP cluster);

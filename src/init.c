@@ -10,6 +10,7 @@
 static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
     CALLDEF(fe_demean, 7),
+    CALLDEF(fe_solve, 8),
     CALLDEF(ols_fit, 5),
     CALLDEF(collinear_keep, 4),
     CALLDEF(score_meat, 3),
