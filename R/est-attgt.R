@@ -638,3 +638,79 @@ attgt_agg_model <- function(x, type, overall, oif, a, cinf, lab, boot, level, co
                 crit_value = crit, level = level, boot = boot, method = x$method,
                 control = x$control, base = x$base, options = opts)
 }
+
+#' Simulate a staggered-adoption panel with known dynamic, heterogeneous effects
+#'
+#' A balanced panel in which units adopt a treatment in waves and the effect
+#' grows with time since adoption, at a rate that differs across adoption
+#' groups: the setting in which two-way fixed effects averages over forbidden
+#' comparisons and is biased, and in which [att_gt()] and [did_imputation()]
+#' recover the truth. The outcome is
+#' \deqn{y_{it} = \alpha_i + \lambda_t + \beta x_{it} + \tau_{g(i)}(t - g(i)) + \varepsilon_{it},}
+#' \eqn{\tau_g(e) = s_g (1 + r e)} for \eqn{e \ge 0} and 0 before adoption,
+#' \eqn{\alpha_i \sim N(0, 1)}, \eqn{\lambda_t = 0.1 t}, \eqn{x_{it} \sim N(0, 1)},
+#' \eqn{\varepsilon_{it} \sim N(0, \sigma^2)}, parallel trends holding exactly.
+#'
+#' @param n_units number of units, split evenly over `cohorts` and the never
+#'   treated.
+#' @param periods the periods (whole numbers).
+#' @param cohorts adoption periods of the treated groups.
+#' @param scale effect at adoption of each cohort (\eqn{s_g}).
+#' @param slope growth of the effect per period since adoption (\eqn{r}).
+#' @param beta coefficient of the covariate `x`.
+#' @param sigma noise standard deviation.
+#' @param seed random seed (the generator's state is restored afterwards).
+#' @return A data frame with `id`, `t`, `adopt` (`NA` for never treated),
+#'   `x`, `y`, `tau` (the true effect of each observation) and `treated`;
+#'   attribute `truth`: a list with `att` (the mean effect over treated
+#'   observations, the estimand of the simple aggregation and of the
+#'   imputation estimator's ATT), `event` (a data frame of the true average
+#'   effect at each event time, weighted by group size) and `att_gt` (the true
+#'   effect of each group and period).
+#' @examples
+#' sim <- sim_staggered(300, seed = 1)
+#' attr(sim, "truth")$att
+#' head(attr(sim, "truth")$event)
+#' @export
+sim_staggered <- function(n_units = 1200, periods = 1:10, cohorts = c(3, 6, 8),
+                          scale = c(1.5, 1, 0.5), slope = 0.3, beta = 0.5, sigma = 1,
+                          seed = 1) {
+  n_units <- check_count(n_units, "n_units")
+  if (!is.numeric(periods) || length(periods) < 2L || anyNA(periods)) {
+    exr_error("periods", "expected at least two periods.")
+  }
+  if (!is.numeric(cohorts) || !length(cohorts) || any(!cohorts %in% periods[-1L])) {
+    exr_error("cohorts", "expected adoption periods within `periods`, after the first.")
+  }
+  if (!is.numeric(scale) || length(scale) != length(cohorts)) {
+    exr_error("scale", "expected one effect per cohort.")
+  }
+  if (exists(".Random.seed", envir = globalenv())) {
+    old <- get(".Random.seed", envir = globalenv())
+    on.exit(assign(".Random.seed", old, envir = globalenv()))
+  } else {
+    on.exit(rm(".Random.seed", envir = globalenv()))
+  }
+  set.seed(seed)
+  nT <- length(periods)
+  grp <- rep_len(seq_len(length(cohorts) + 1L), n_units)
+  adopt_u <- c(cohorts, NA)[grp]
+  d <- data.frame(id = rep(seq_len(n_units), each = nT), t = rep(periods, n_units))
+  d$adopt <- adopt_u[d$id]
+  alpha <- stats::rnorm(n_units)
+  d$x <- stats::rnorm(nrow(d))
+  e <- d$t - d$adopt
+  d$treated <- !is.na(e) & e >= 0
+  sg <- scale[match(d$adopt, cohorts)]
+  d$tau <- ifelse(d$treated, sg * (1 + slope * e), 0)
+  d$y <- alpha[d$id] + 0.1 * d$t + beta * d$x + d$tau + stats::rnorm(nrow(d), sd = sigma)
+  tr <- d[d$treated, ]
+  ev <- sort(unique(tr$t - tr$adopt))
+  ev_truth <- vapply(ev, function(k) mean(tr$tau[tr$t - tr$adopt == k]), 0)
+  cells <- unique(tr[, c("adopt", "t")])
+  cells$tau <- scale[match(cells$adopt, cohorts)] * (1 + slope * (cells$t - cells$adopt))
+  names(cells)[1:2] <- c("group", "time")
+  attr(d, "truth") <- list(att = mean(tr$tau), event = data.frame(event = ev, tau = ev_truth),
+                           att_gt = cells[order(cells$group, cells$time), ], beta = beta)
+  d
+}
