@@ -106,8 +106,8 @@ int exr_did_panel(const double *dy, const double *D, const double *X, const doub
                   int k, int method, double *att, double *inf, int *maxit_hit, double *work,
                   int *iwork);
 size_t exr_mboot_work_size(int K);
-void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int b0, int b1,
-                     double *S, double *work);
+void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
+                     int b1, double *S, double *work);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406

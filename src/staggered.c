@@ -380,51 +380,61 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
     return out;
 }
 
-/* Doubles of workspace exr_mboot_draws needs per thread: the table of the 256
- * signed sums of eight rows for K columns. */
+/* Bytes (of eight rows each) whose tables are built together: the partial
+ * sums of a draw then stay in cache across them. */
+#define MBOOT_QB 8
+
+/* Doubles of workspace exr_mboot_draws needs per thread: the tables of the 256
+ * signed sums of eight rows for K columns, for MBOOT_QB bytes at a time. */
 size_t exr_mboot_work_size(int K)
 {
-    return 256 * (size_t) K;
+    return (size_t) MBOOT_QB * 256 * (size_t) K;
 }
 
 /*
  * Kernel: multiplier bootstrap sums for draws b in [b0, b1).
  * psi: m x K influence functions stored row-major (row i is psi + i K);
- * bits: the Rademacher signs, draw b's m bits in bytes bits[b * nbyte ...],
+ * bits: the Rademacher signs, byte q of draw b at bits[q * B + b] (stored byte
+ * by byte across draws, so that one byte position of every draw is contiguous),
  * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1);
  * S: B x K row-major output, S[b K + k] = sum_i v_ib psi_ik.
  * work: exr_mboot_work_size(K). The sums for a draw are accumulated in the
  * same order whatever the range, so splitting draws across threads does not
  * change a bit. Pure: no R API.
  */
-void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int b0, int b1,
-                     double *S, double *work)
+void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
+                     int b1, double *S, double *work)
 {
     const int nbyte = (m + 7) / 8;
-    double *tab = work;
     for (int b = b0; b < b1; b++) memset(S + (size_t) b * K, 0, (size_t) K * sizeof(double));
-    for (int q = 0; q < nbyte; q++) {
-        int r0 = 8 * q, nr = m - r0 < 8 ? m - r0 : 8;
-        /* tab[0] = -(sum of the rows); adding a row's bit flips its sign */
-        for (int k = 0; k < K; k++) {
-            double s = 0.0;
-            for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k];
-            tab[k] = s;
-        }
-        for (int j = 0; j < 8; j++) {
-            int lo = 1 << j;
-            const double *row = j < nr ? psi + (size_t) (r0 + j) * K : NULL;
-            for (int v = lo; v < 2 * lo; v++) {
-                double *t = tab + (size_t) v * K;
-                const double *t0 = tab + (size_t) (v - lo) * K;
-                if (row) for (int k = 0; k < K; k++) t[k] = t0[k] + 2.0 * row[k];
-                else for (int k = 0; k < K; k++) t[k] = t0[k];
+    for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
+        const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
+        for (int qq = 0; qq < nq; qq++) {
+            double *tab = work + (size_t) qq * 256 * K;
+            const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
+            /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
+            for (int k = 0; k < K; k++) {
+                double s = 0.0;
+                for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k];
+                tab[k] = s;
+            }
+            for (int j = 0; j < 8; j++) {
+                const int lo = 1 << j;
+                const double *row = j < nr ? psi + (size_t) (r0 + j) * K : NULL;
+                for (int v = lo; v < 2 * lo; v++) {
+                    double *t = tab + (size_t) v * K;
+                    const double *t0 = tab + (size_t) (v - lo) * K;
+                    if (row) for (int k = 0; k < K; k++) t[k] = t0[k] + 2.0 * row[k];
+                    else for (int k = 0; k < K; k++) t[k] = t0[k];
+                }
             }
         }
         for (int b = b0; b < b1; b++) {
-            const double *t = tab + (size_t) bits[(size_t) b * nbyte + q] * K;
             double *sb = S + (size_t) b * K;
-            for (int k = 0; k < K; k++) sb[k] += t[k];
+            for (int qq = 0; qq < nq; qq++) {
+                const double *t = work + ((size_t) qq * 256 + bits[(size_t) (q0 + qq) * B + b]) * K;
+                for (int k = 0; k < K; k++) sb[k] += t[k];
+            }
         }
     }
 }
@@ -480,13 +490,21 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     /* all signs first, in the main thread */
     const size_t nbyte = (size_t) (m + 7) / 8;
     unsigned char *bits = (unsigned char *) R_alloc((size_t) B * nbyte, 1);
+    /* drawn draw by draw (byte q of draw b is byte b * nbyte + q of the
+     * sequence), then stored transposed, in tiles */
+    const size_t nall = (size_t) B * nbyte;
+    unsigned char *seq = (unsigned char *) R_alloc(nall, 1);
     GetRNGstate();
-    for (size_t q = 0; q < (size_t) B * nbyte; q += 2) {
+    for (size_t r = 0; r < nall; r += 2) {
         unsigned int v = (unsigned int) (unif_rand() * 65536.0);
-        bits[q] = (unsigned char) (v & 0xFF);
-        if (q + 1 < (size_t) B * nbyte) bits[q + 1] = (unsigned char) ((v >> 8) & 0xFF);
+        seq[r] = (unsigned char) (v & 0xFF);
+        if (r + 1 < nall) seq[r + 1] = (unsigned char) (v >> 8);
     }
     PutRNGstate();
+    for (size_t b0 = 0; b0 < (size_t) B; b0 += 64)
+        for (size_t q0 = 0; q0 < nbyte; q0 += 64)
+            for (size_t b = b0; b < b0 + 64 && b < (size_t) B; b++)
+                for (size_t q = q0; q < q0 + 64 && q < nbyte; q++) bits[q * B + b] = seq[b * nbyte + q];
     /* the last byte of each draw carries m % 8 signs; unused bits are ignored
      * by the table (their rows are zero) */
 
@@ -509,7 +527,7 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
 #endif
             int len = r1 - r0, chunk = (len + nt - 1) / nt;
             int b0 = r0 + tid * chunk, b1 = b0 + chunk < r1 ? b0 + chunk : r1;
-            if (b0 < b1) exr_mboot_draws(pr, m, K, bits, b0, b1, S, tw[tid]);
+            if (b0 < b1) exr_mboot_draws(pr, m, K, bits, B, b0, b1, S, tw[tid]);
         }
         R_CheckUserInterrupt();
     }
