@@ -213,13 +213,19 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   ok <- !is.na(ur)
   n <- sum(keep_u)
   unit_rows <- match(seq_len(n), ur)           # first row of each unit
+  # units x periods by linear index (row = unit, column = period)
+  all_ok <- all(ok)
+  uo <- if (all_ok) ur else ur[ok]
+  pos <- uo + (if (all_ok) tix - 1L else tix[ok] - 1L) * n
   Y <- matrix(NA_real_, n, nT)
-  Y[cbind(ur[ok], tix[ok])] <- d$y[ok]
+  Y[pos] <- if (all_ok) d$y else d$y[ok]
   k <- ncol(d$X)
   X <- NULL
   if (k > 1L) {
+    # the k covariates of period 1, then of period 2, ...
     X <- matrix(NA_real_, n, k * nT)
-    for (j in seq_len(k)) X[cbind(ur[ok], (tix[ok] - 1L) * k + j)] <- d$X[ok, j]
+    base <- uo + (if (all_ok) tix - 1L else tix[ok] - 1L) * (k * n)
+    for (j in seq_len(k)) X[base + (j - 1L) * n] <- if (all_ok) d$X[, j] else d$X[ok, j]
   }
   w <- NULL
   if (!is.null(d$weights)) {
@@ -316,7 +322,11 @@ attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boo
   est <- !cells$reference
   cm <- as.matrix(cells[est, c("group", "t_index", "base_index", "x_index", "cutoff")])
   storage.mode(cm) <- "double"
-  r <- .Call(C_attgt_cells, s$Y, s$X, s$w, s$G, cm, attgt_method_code(method), cores)
+  # cells with the same group, comparison units and covariate period share
+  # their propensity-score logit: fitted once
+  jobs <- codes_of(paste(cm[, "group"], cm[, "cutoff"], cm[, "x_index"]))
+  r <- .Call(C_attgt_cells, s$Y, s$X, s$w, s$G, cm, attgt_method_code(method), cores,
+             as.integer(jobs))
   lab <- sprintf("(%s, %s)", format(cells$group[est], trim = TRUE), format(cells$time[est], trim = TRUE))
   if (any(r$maxit > 0)) {
     exr_warning("formula", "the propensity-score logit did not converge for cell(s) ",

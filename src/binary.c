@@ -47,9 +47,10 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
         double lpp = exr_lphi(eta), lpm = exr_lphi(-eta);
         *e = exr_mills(eta, lpp) * exr_mills(-eta, lpm);
     } else {
-        /* log(1 + e^eta) and p without overflow */
-        double l1pe = eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
-        double p = eta > 0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
+        /* log(1 + e^eta) and p without overflow, from one exponential */
+        double ex = exp(-fabs(eta));
+        double l1pe = eta > 0 ? eta + log1p(ex) : log1p(ex);
+        double p = eta > 0 ? 1.0 / (1.0 + ex) : ex / (1.0 + ex);
         *ll = y * eta - l1pe;
         *s = y - p;
         *h = p * (1.0 - p);
@@ -88,7 +89,7 @@ static double bin_eval(int link, const double *X, const double *y, const double 
 /* Doubles of workspace exr_binary_fit needs. */
 size_t exr_binary_work_size(int n, int p)
 {
-    return (size_t) n * (p + 2) + 4 * (size_t) p * p + 8 * (size_t) p + 16;
+    return (size_t) n * (p + 2) + 5 * (size_t) p * p + 8 * (size_t) p + 16;
 }
 
 /*
@@ -112,6 +113,7 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
     double *bn = step + p;                              /* p */
     double *gn = bn + p;                                /* p */
     double *eta_n = gn + p;                             /* n */
+    double *Hn = eta_n + n;                             /* p * p */
     int info = 0, one = 1, status = EXR_BIN_MAXIT;
     *iter = 0;
     double ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
@@ -126,21 +128,27 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
         for (int j = 0; j < p; j++) dec += step[j] * g[j];
         *iter = it + 1;
         if (!(dec > tol)) { status = 0; break; }
+        /* the trial point is evaluated with its gradient and information, so
+         * an accepted step needs no second pass over the data */
         double a = 1.0, lln = R_NegInf;
         for (int half = 0; half < 30; half++) {
             for (int j = 0; j < p; j++) bn[j] = b[j] + a * step[j];
-            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, NULL, xw);
+            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, Hn, xw);
             if (R_FINITE(lln) && lln >= ll - 1e-12 * fabs(ll)) break;
             a *= 0.5;
         }
         if (!R_FINITE(lln) || lln < ll - 1e-12 * fabs(ll)) { status = 0; break; } /* no ascent left */
         memcpy(b, bn, (size_t) p * sizeof(double));
-        ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+        memcpy(eta, eta_n, (size_t) n * sizeof(double));
+        memcpy(g, gn, (size_t) p * sizeof(double));
+        memcpy(H, Hn, (size_t) p * p * sizeof(double));
+        ll = lln;
     }
-    /* information at the final point */
-    ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+    /* information at the final point (eta, H and ll are those of b) */
     memcpy(info_obs, H, (size_t) p * p * sizeof(double));
-    {
+    if (link == BIN_LOGIT) {
+        memcpy(info_exp, H, (size_t) p * p * sizeof(double));   /* the same for the logit */
+    } else {
         double *sq = xw + (size_t) n * p;
         for (int i = 0; i < n; i++) {
             double li, si, hi, ei, wi = w ? w[i] : 1.0;

@@ -103,8 +103,8 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
 /* ---- staggered adoption: staggered.c -------------------------------------- */
 size_t exr_did_work_size(int n, int k);
 int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
-                  int k, int method, double *att, double *inf, int *maxit_hit, double *work,
-                  int *iwork);
+                  int k, int method, const double *bps_in, double *att, double *inf,
+                  int *maxit_hit, double *work, int *iwork);
 size_t exr_mboot_work_size(int K);
 void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
                      int b1, double *S, double *work);
@@ -153,7 +153,8 @@ SEXP singleton_keep(SEXP fe);
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
 
 /* ---- staggered adoption: staggered.c ---------------------------------------- */
-SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores);
+SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores,
+                 SEXP jobs);
 SEXP attgt_mboot(SEXP psi, SEXP B, SEXP level, SEXP cores);
 
 /* ---- measures: measure.c ---------------------------------------------------- */

@@ -21,7 +21,7 @@ static const R_CallMethodDef call_entries[] = {
     /* binary choice */
     CALLDEF(binary_fit, 6),
     /* staggered adoption */
-    CALLDEF(attgt_cells, 7),
+    CALLDEF(attgt_cells, 8),
     CALLDEF(attgt_mboot, 4),
     /* measures */
     CALLDEF(entropy_index_c, 5),

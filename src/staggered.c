@@ -100,7 +100,9 @@ static void did_colmean(const double *X, int n, int k, const double *f, double *
 /*
  * Kernel: one 2x2 DiD on panel data. dy (n) outcome changes, D (n) 0/1 group,
  * X (n x k, column-major, with the intercept column), w (n) sampling weights or
- * NULL, method DID_DR / DID_IPW / DID_REG. Writes *att and inf (n), the
+ * NULL, method DID_DR / DID_IPW / DID_REG; bps_in NULL, or the propensity
+ * score's logit coefficients (k) when already fitted on exactly these units and
+ * covariates (cells sharing a comparison and a base period). Writes *att and inf (n), the
  * influence function (DRDID's att.inf.func: the estimate minus its limit is
  * the mean of inf). Returns 0, or 1 (overlap failure: largest propensity >=
  * 0.999), 2 (comparison-group regression singular), 3 (propensity score model
@@ -109,8 +111,8 @@ static void did_colmean(const double *X, int n, int k, const double *f, double *
  * work: exr_did_work_size(n, k) doubles; iwork: 4 k + 4 ints. Pure: no R API.
  */
 int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
-                  int k, int method, double *att, double *inf, int *maxit_hit, double *work,
-                  int *iwork)
+                  int k, int method, const double *bps_in, double *att, double *inf,
+                  int *maxit_hit, double *work, int *iwork)
 {
     double *wn = work;                  /* n: weights normalised to mean 1 */
     double *ps = wn + n;                /* n: propensity scores, capped */
@@ -149,13 +151,21 @@ int exr_did_panel(const double *dy, const double *D, const double *X, const doub
     /* propensity score (dr, ipw): logit of D on X, capped at 1 - 1e-6; the
      * comparison units with p >= 0.995 are trimmed */
     if (method != DID_REG) {
-        memset(bps, 0, (size_t) k * sizeof(double));
-        double ll = 0.0;
-        int iter = 0;
-        int st = exr_binary_fit(X, D, wn, n, k, 1, bps, &ll, Io, Ie, p1, 100, 1e-20, &iter,
-                                scratch, iwork);
-        if (st == EXR_BIN_SINGULAR) return 3;
-        if (st == EXR_BIN_MAXIT) *maxit_hit = 1;
+        if (bps_in) {
+            for (int i = 0; i < n; i++) p1[i] = 0.0;
+            for (int c = 0; c < k; c++) {
+                const double *xc = X + (R_xlen_t) c * n;
+                for (int i = 0; i < n; i++) p1[i] += xc[i] * bps_in[c];
+            }
+        } else {
+            memset(bps, 0, (size_t) k * sizeof(double));
+            double ll = 0.0;
+            int iter = 0;
+            int st = exr_binary_fit(X, D, wn, n, k, 1, bps, &ll, Io, Ie, p1, 100, 1e-20, &iter,
+                                    scratch, iwork);
+            if (st == EXR_BIN_SINGULAR) return 3;
+            if (st == EXR_BIN_MAXIT) *maxit_hit = 1;
+        }
         double pmax = 0.0;
         for (int i = 0; i < n; i++) {
             double eta = p1[i];
@@ -247,8 +257,39 @@ int exr_did_panel(const double *dy, const double *D, const double *X, const doub
     return 0;
 }
 
+/* The units of a cell: treated (G == g) and comparison (never treated, or
+ * adopting after the cutoff and not in g), in unit order, into idx; fills D,
+ * the weights (if w), the covariates of period tx (n x k each period, or the
+ * intercept) and, if dy, the outcome changes between periods te and tb.
+ * Returns the number of units; *mt the number treated. */
+static int did_cell_units(int n, int k, const double *G, const double *w, const double *y,
+                          const double *x, double g, double cut, int te, int tb, int tx,
+                          int *idx, int *mt, double *dy, double *D, double *ww, double *Xs)
+{
+    int m = 0, t1 = 0;
+    for (int i = 0; i < n; i++) {
+        if (G[i] == g) { idx[m++] = i; t1++; }
+        else if (G[i] == R_PosInf || (G[i] > cut && G[i] != g)) idx[m++] = i;
+    }
+    *mt = t1;
+    for (int j = 0; j < m; j++) {
+        int i = idx[j];
+        if (dy) dy[j] = y[i + (R_xlen_t) te * n] - y[i + (R_xlen_t) tb * n];
+        D[j] = G[i] == g ? 1.0 : 0.0;
+        if (w) ww[j] = w[i];
+    }
+    if (x) {
+        const double *xt = x + (R_xlen_t) tx * n * k;
+        for (int c = 0; c < k; c++)
+            for (int j = 0; j < m; j++) Xs[j + (R_xlen_t) c * m] = xt[idx[j] + (R_xlen_t) c * n];
+    } else {
+        for (int j = 0; j < m; j++) Xs[j] = 1.0;
+    }
+    return m;
+}
+
 /*
- * .Call entry: attgt_cells(Y, X, w, G, cells, method, cores)
+ * .Call entry: attgt_cells(Y, X, w, G, cells, method, cores, jobs)
  *   Y      n x T double matrix: the outcome of each unit (rows) in each period
  *   X      NULL (intercept only) or an n x (k T) double matrix: the k covariate
  *          columns (intercept first) of period 1, then of period 2, ...
@@ -259,11 +300,15 @@ int exr_did_panel(const double *dy, const double *D, const double *X, const doub
  *          are used; the comparison cutoff c (comparison units: G = Inf, or
  *          G > c and G != g; c = Inf for never-treated comparisons)
  *   method 0 dr, 1 ipw, 2 reg; cores threads (over cells)
+ *   jobs   NULL, or K ints: cells with the same job share their units and
+ *          covariates, hence their propensity-score logit, which is then
+ *          fitted once per job (first, in parallel over jobs)
  * Returns list(att = K, inf = n x K (n / n_cell times the cell's influence
  * function on its units, 0 elsewhere), status = K (see exr_did_panel),
  * n_treated = K, n_control = K, maxit = K).
  */
-SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEXP cores_)
+SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEXP cores_,
+                 SEXP jobs_)
 {
     if (!isReal(Y) || !isMatrix(Y)) exr_raise("Y", "must be a double matrix");
     const int n = nrows(Y), T = ncols(Y);
@@ -274,6 +319,7 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, n, "w");
     const int method = exr_scalar_int(method_, "method");
     const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
+    const int *jobs = isNull(jobs_) ? NULL : exr_int_arg(jobs_, K, "jobs");
     if (method < 0 || method > 2) exr_raise("method", "must be 0, 1 or 2");
     int k = 1;
     const double *x = NULL;
@@ -288,6 +334,13 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
         for (int j = 1; j <= 3; j++) {
             double v = cl[c + (R_xlen_t) j * K];
             if (!(v >= 1 && v <= T && v == floor(v))) exr_raise("cells", "bad period index");
+        }
+    }
+    int njob = 0;
+    if (jobs) {
+        for (int c = 0; c < K; c++) {
+            if (jobs[c] < 1 || jobs[c] > K) exr_raise("jobs", "must be in 1..K");
+            if (jobs[c] > njob) njob = jobs[c];
         }
     }
     for (R_xlen_t i = 0; i < (R_xlen_t) n * T; i++)
@@ -305,7 +358,7 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
     double *pinf = REAL(inf);
     memset(pinf, 0, (size_t) n * K * sizeof(double));
 
-    /* per-thread workspace, allocated before the parallel region */
+    /* per-thread workspace, allocated before the parallel regions */
     size_t ws = exr_did_work_size(n, k);
     size_t per = ws + 3 * (size_t) n + (size_t) n * k + (size_t) n;
     double **tw = (double **) R_alloc(nth, sizeof(double *));
@@ -318,6 +371,53 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
     }
     double *patt = REAL(att);
     int *pst = INTEGER(status), *pnt = INTEGER(ntr), *pnc = INTEGER(nco), *pmx = INTEGER(mxt);
+
+    /* propensity-score logits, one per job (dr, ipw) */
+    double *jb = NULL;
+    int *jst = NULL, *jmx = NULL, *jfirst = NULL;
+    const int use_jobs = jobs && method != DID_REG && njob > 0;
+    if (use_jobs) {
+        jb = (double *) R_alloc((size_t) njob * k, sizeof(double));
+        jst = (int *) R_alloc(njob, sizeof(int));
+        jmx = (int *) R_alloc(njob, sizeof(int));
+        jfirst = (int *) R_alloc(njob, sizeof(int));
+        for (int j = 0; j < njob; j++) jfirst[j] = -1;
+        for (int c = 0; c < K; c++) if (jfirst[jobs[c] - 1] < 0) jfirst[jobs[c] - 1] = c;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic)
+#endif
+        for (int j = 0; j < njob; j++) {
+#ifdef _OPENMP
+            int tid = omp_get_thread_num();
+#else
+            int tid = 0;
+#endif
+            jst[j] = 3;
+            jmx[j] = 0;
+            int c = jfirst[j];
+            if (c < 0) continue;
+            double *mem = tw[tid];
+            int mt = 0;
+            const double g = cl[c], cut = cl[c + (R_xlen_t) 4 * K];
+            const int tx = (int) cl[c + 3 * (R_xlen_t) K] - 1;
+            double *D = mem + n, *ww = D + n, *Xs = ww + n, *wn = Xs + (size_t) n * k,
+                   *eta = wn + n, *work = eta + n;
+            int m = did_cell_units(n, k, G, w, y, x, g, cut, 0, 0, tx, tidx[tid], &mt, NULL, D,
+                                   ww, Xs);
+            if (mt == 0 || mt == m) continue;
+            double sw = 0.0;
+            for (int i = 0; i < m; i++) sw += w ? ww[i] : 1.0;
+            for (int i = 0; i < m; i++) wn[i] = (w ? ww[i] : 1.0) / (sw / m);
+            double *b = jb + (size_t) j * k, ll = 0.0, *Io = work, *Ie = Io + (size_t) k * k;
+            int iter = 0;
+            memset(b, 0, (size_t) k * sizeof(double));
+            int st = exr_binary_fit(Xs, D, wn, m, k, 1, b, &ll, Io, Ie, eta, 100, 1e-20, &iter,
+                                    Ie + (size_t) k * k, tiw[tid]);
+            jst[j] = st == EXR_BIN_SINGULAR ? 3 : 0;
+            jmx[j] = st == EXR_BIN_MAXIT;
+        }
+        R_CheckUserInterrupt();
+    }
 
     /* cells in rounds, with an interrupt check between rounds */
     const int round = nth * 4;
@@ -337,30 +437,26 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
             const double g = cl[c], cut = cl[c + (R_xlen_t) 4 * K];
             const int te = (int) cl[c + (R_xlen_t) K] - 1, tb = (int) cl[c + 2 * (R_xlen_t) K] - 1,
                       tx = (int) cl[c + 3 * (R_xlen_t) K] - 1;
-            int m = 0, mt = 0;
-            for (int i = 0; i < n; i++) {
-                if (G[i] == g) { idx[m++] = i; mt++; }
-                else if (G[i] == R_PosInf || (G[i] > cut && G[i] != g)) idx[m++] = i;
-            }
-            double *dy = mem, *D = dy + m, *ww = D + m, *Xs = ww + m, *inf1 = Xs + (size_t) m * k,
-                   *work = inf1 + m;
-            for (int j = 0; j < m; j++) {
-                int i = idx[j];
-                dy[j] = y[i + (R_xlen_t) te * n] - y[i + (R_xlen_t) tb * n];
-                D[j] = G[i] == g ? 1.0 : 0.0;
-                if (w) ww[j] = w[i];
-            }
-            if (x) {
-                const double *xt = x + (R_xlen_t) tx * n * k;
-                for (int c2 = 0; c2 < k; c2++)
-                    for (int j = 0; j < m; j++) Xs[j + (R_xlen_t) c2 * m] = xt[idx[j] + (R_xlen_t) c2 * n];
-            } else {
-                for (int j = 0; j < m; j++) Xs[j] = 1.0;
-            }
+            int mt = 0;
+            double *dy = mem, *D = dy + n, *ww = D + n, *Xs = ww + n, *inf1 = Xs + (size_t) n * k,
+                   *work = inf1 + n;
+            int m = did_cell_units(n, k, G, w, y, x, g, cut, te, tb, tx, idx, &mt, dy, D, ww, Xs);
             double a = NA_REAL;
-            int mx = 0;
-            int st = exr_did_panel(dy, D, Xs, w ? ww : NULL, m, k, method, &a, inf1, &mx, work,
-                                   tiw[tid]);
+            int mx = 0, st;
+            const double *bj = NULL;
+            if (use_jobs) {
+                int j = jobs[c] - 1;
+                bj = jb + (size_t) j * k;
+                mx = jmx[j];
+            }
+            if (use_jobs && jst[jobs[c] - 1] != 0 && mt > 0 && mt < m) {
+                st = jst[jobs[c] - 1];
+            } else {
+                int mx2 = 0;
+                st = exr_did_panel(dy, D, Xs, w ? ww : NULL, m, k, method, bj, &a, inf1, &mx2,
+                                   work, tiw[tid]);
+                if (!use_jobs) mx = mx2;
+            }
             patt[c] = st == 0 ? a : NA_REAL;
             pst[c] = st;
             pnt[c] = mt;
@@ -422,17 +518,27 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                 const int lo = 1 << j;
                 const double *row = j < nr ? psi + (size_t) (r0 + j) * K : NULL;
                 for (int v = lo; v < 2 * lo; v++) {
-                    double *t = tab + (size_t) v * K;
-                    const double *t0 = tab + (size_t) (v - lo) * K;
-                    if (row) for (int k = 0; k < K; k++) t[k] = t0[k] + 2.0 * row[k];
-                    else for (int k = 0; k < K; k++) t[k] = t0[k];
+                    double *restrict t = tab + (size_t) v * K;
+                    const double *restrict t0 = tab + (size_t) (v - lo) * K;
+                    if (row) {
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+                        for (int k = 0; k < K; k++) t[k] = t0[k] + 2.0 * row[k];
+                    } else {
+                        for (int k = 0; k < K; k++) t[k] = t0[k];
+                    }
                 }
             }
         }
         for (int b = b0; b < b1; b++) {
-            double *sb = S + (size_t) b * K;
+            double *restrict sb = S + (size_t) b * K;
             for (int qq = 0; qq < nq; qq++) {
-                const double *t = work + ((size_t) qq * 256 + bits[(size_t) (q0 + qq) * B + b]) * K;
+                const double *restrict t =
+                    work + ((size_t) qq * 256 + bits[(size_t) (q0 + qq) * B + b]) * K;
+#ifdef _OPENMP
+#pragma omp simd
+#endif
                 for (int k = 0; k < K; k++) sb[k] += t[k];
             }
         }
