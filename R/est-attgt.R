@@ -127,8 +127,10 @@ att_gt <- function(formula, data, panel = NULL, adopt, control = c("never", "not
   check_data_frame(data)
   pv <- panel_vars(data, panel)
   if (is.null(pv)) exr_error("panel", "att_gt() needs `panel = c(id, time)` or an exr_panel.")
-  d <- build_design(fml, data, panel = pv, cluster = cluster, weights = weights,
-                    singletons = "keep")
+  # the panel index is needed only by the panel operators l(), f(), d()
+  ops <- any(c("l", "f", "d") %in% all.names(fml$rhs))
+  d <- build_design(fml, data, panel = if (ops) pv else NULL, cluster = cluster,
+                    weights = weights, singletons = "keep")
   if (length(d$cluster) > 1L) exr_error("cluster", "at most one cluster variable (beyond the unit).")
   s <- attgt_panel(d, data, pv, adopt, anticipation, control)
   cells <- attgt_cells(s, control, base, anticipation)
@@ -292,10 +294,14 @@ attgt_cells <- function(s, control, base, anticipation) {
                       cutoff = m[, 5L], post = m[, 6L] == 1, reference = m[, 7L] == 1)
   cells$base_period <- tp[cells$base_index]
   # comparison units for every cell
-  G <- s$G
-  nt <- vapply(cells$group, function(g) sum(G == g), 0)
-  nc <- vapply(seq_len(nrow(cells)), function(j) {
-    sum(!is.finite(G) | (G > cells$cutoff[j] & G != cells$group[j]))
+  # group sizes from the cohort counts
+  tabG <- table(s$G)
+  coh <- as.numeric(names(tabG))
+  size <- as.vector(tabG)
+  never <- sum(size[!is.finite(coh)])
+  nt <- size[match(cells$group, coh)]
+  nc <- never + vapply(seq_len(nrow(cells)), function(j) {
+    sum(size[is.finite(coh) & coh > cells$cutoff[j] & coh != cells$group[j]])
   }, 0)
   bad <- !cells$reference & nc == 0
   if (any(bad)) {
