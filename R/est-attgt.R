@@ -537,10 +537,9 @@ aggregate.exr_attgt <- function(x, type = c("group", "dynamic", "calendar", "sim
   lab <- character(0)
   if (type == "simple") {
     if (!length(keepers)) exr_error("x", "no post-treatment cell to aggregate.")
-    ow <- pg[keepers] / sum(pg[keepers])
-    overall <- sum(att[keepers] * ow)
-    oif <- inf[, keepers, drop = FALSE] %*% ow +
-      attgt_wif(keepers, pg, w, G, est$group) %*% att[keepers]
+    o <- attgt_component(keepers, pg, att, inf, w, G, est$group)
+    overall <- o$att
+    oif <- o$inf
   } else if (type == "group") {
     for (g in glist) {
       wg <- which(est$group == g & gI <= tI & tI <= gI + max_e)
@@ -569,11 +568,8 @@ aggregate.exr_attgt <- function(x, type = c("group", "dynamic", "calendar", "sim
     eseq <- eseq[eseq >= min_e & eseq <= max_e]
     if (!length(eseq)) exr_error("min_e", "no event time falls within min_e, max_e (and balance_e).")
     for (e in eseq) {
-      we <- which(e_all == e & inc)
-      pe <- pg[we] / sum(pg[we])
-      comps[[length(comps) + 1L]] <- list(
-        att = sum(att[we] * pe),
-        inf = inf[, we, drop = FALSE] %*% pe + attgt_wif(we, pg, w, G, est$group) %*% att[we])
+      comps[[length(comps) + 1L]] <- attgt_component(which(e_all == e & inc), pg, att, inf, w, G,
+                                                     est$group)
     }
     a <- vapply(comps, `[[`, 0, "att")
     cinf <- do.call(cbind, lapply(comps, `[[`, "inf"))
@@ -589,11 +585,8 @@ aggregate.exr_attgt <- function(x, type = c("group", "dynamic", "calendar", "sim
     tl <- tl[vapply(tl, function(t1) any(tI == t1 & gI <= tI), logical(1))]
     if (!length(tl)) exr_error("x", "no calendar period has a post-treatment cell.")
     for (t1 in tl) {
-      wt <- which(tI == t1 & gI <= tI)
-      pt <- pg[wt] / sum(pg[wt])
-      comps[[length(comps) + 1L]] <- list(
-        att = sum(att[wt] * pt),
-        inf = inf[, wt, drop = FALSE] %*% pt + attgt_wif(wt, pg, w, G, est$group) %*% att[wt])
+      comps[[length(comps) + 1L]] <- attgt_component(which(tI == t1 & gI <= tI), pg, att, inf, w, G,
+                                                     est$group)
     }
     a <- vapply(comps, `[[`, 0, "att")
     cinf <- do.call(cbind, lapply(comps, `[[`, "inf"))
@@ -604,6 +597,14 @@ aggregate.exr_attgt <- function(x, type = c("group", "dynamic", "calendar", "sim
   attgt_agg_model(x, type, overall, oif, if (type == "simple") NULL else a,
                   if (type == "simple") NULL else cinf, lab, boot, level, cores,
                   list(min_e = min_e, max_e = max_e, balance_e = balance_e, na_rm = na_rm))
+}
+
+# The group-size weighted average of the cells `idx` and its influence
+# function, which includes the estimation of the weights.
+attgt_component <- function(idx, pg, att, inf, w, G, group) {
+  p <- pg[idx] / sum(pg[idx])
+  list(att = sum(att[idx] * p),
+       inf = inf[, idx, drop = FALSE] %*% p + attgt_wif(idx, pg, w, G, group) %*% att[idx])
 }
 
 # The influence function of the estimated group shares in an aggregation
