@@ -496,6 +496,7 @@ attgt_pretest <- function(b, V, pre) {
 #' aggregate(fit, "dynamic")
 #' aggregate(fit, "group")
 #' tidy(aggregate(fit, "simple"))
+#' @importFrom stats aggregate
 #' @export
 aggregate.exr_attgt <- function(x, type = c("group", "dynamic", "calendar", "simple"),
                                 min_e = -Inf, max_e = Inf, balance_e = NULL, na_rm = FALSE,
