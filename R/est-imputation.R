@@ -172,7 +172,7 @@ did_imputation <- function(formula, data, panel = NULL, adopt, horizons = NULL, 
                    ssc = exr_ssc(K_adj = FALSE, G_adj = FALSE, t_df = "normal"))$vcov
   b <- stats::setNames(est, colnames(W1))
 
-  pre <- imputation_pretrends(pretrends, d, u0, event, g, fml, fit, call, formula, pv, data)
+  pre <- imputation_pretrends(pretrends, d, u0, event, call, formula)
   se <- sqrt(pmax(diag(V), 0))
   z <- stats::qnorm(0.975)
   tab <- data.frame(term = names(b), event = c(NA, hz), estimate = unname(b), std.error = se,
@@ -256,7 +256,7 @@ imputation_v0 <- function(W1, t1, u0, d, fe0, nlev, fit, tol, maxit, cores) {
 # The pre-trend regression on the untreated observations: fixed effects,
 # covariates and one indicator per tested (negative) event time, clustered,
 # as fe_reg() (fixest) computes it; and the F test that the indicators are 0.
-imputation_pretrends <- function(pretrends, d, u0, event, g, fml, fit, call, formula, pv, data) {
+imputation_pretrends <- function(pretrends, d, u0, event, call, formula) {
   if (is.null(pretrends) || isFALSE(pretrends)) return(NULL)
   ev0 <- event[u0]
   have <- sort(unique(ev0[is.finite(ev0) & ev0 < 0]))
