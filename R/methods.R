@@ -143,6 +143,9 @@ vcov_label <- function(x) {
          heckman = "Heckman-Greene two-step corrected",
          bootstrap = paste0("Bootstrap of both steps",
                             if (length(x$cluster)) paste0(" (clusters: ", x$cluster[1L], ")") else ""),
+         influence = paste0("Influence function (clustered by ", paste(x$cluster, collapse = " & "), ")"),
+         imputation = paste0("Borusyak-Jaravel-Spiess conservative (clustered by ",
+                             paste(x$cluster, collapse = " & "), ")"),
          x$vcov_type)
 }
 
@@ -224,6 +227,9 @@ model_title <- function(kind, x = NULL) {
          exr_gmm = "Dynamic-panel GMM",
          exr_event = if (identical(x$method, "sunab")) "Event study (Sun-Abraham)" else
            "Event study (TWFE)",
+         exr_attgt = "Callaway-Sant'Anna group-time ATT",
+         exr_attgt_agg = paste0("Callaway-Sant'Anna ATT, ", x$type, " aggregation"),
+         exr_imputation = "Imputation DiD (Borusyak-Jaravel-Spiess)",
          sub("^exr_", "", kind))
 }
 

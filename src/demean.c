@@ -135,6 +135,83 @@ void exr_fe_layout_finish(exr_fe_layout *L, double **sw_inv)
 }
 
 /*
+ * Kernel: solve the normal equations of the fixed effects for the right-hand
+ * side already in W->sy (the weighted sums of a column over each group of
+ * every factor, factor by factor): on exit W->a0 holds the coefficients of
+ * factor 1 and W->x those of factors 2..Q (one solution; with several factors
+ * the coefficients are determined up to the usual normalisation). With warm = 0
+ * the iteration starts from zero coefficients, with warm = 1 from those left in
+ * W. Returns the number of sweeps, negative if `maxit` was reached. Groups with
+ * no observation get coefficient 0. Pure: no R API.
+ */
+int exr_fe_iterate(const exr_fe_layout *L, exr_fe_work *W, double tol, int maxit, int warm)
+{
+    const R_xlen_t n = L->n;
+    const int Q = L->Q;
+    const double *w = L->w;
+    int iter = 0, ok = 1;
+    const R_xlen_t m = L->ncoef_rest;
+    double *x = W->x, *gx = W->gx, *ggx = W->ggx;
+
+    if (Q == 1) {
+        const double *swi = L->sw_inv[0];
+        for (int k = 0; k < L->G[0]; k++) W->a0[k] = W->sy[k] * swi[k];
+        return 1;
+    }
+    if (!warm) memset(x, 0, (size_t) m * sizeof(double));
+    fe_sweep(L, W, x, gx);
+    iter = 1;
+    if (!fe_converged(x, gx, m, tol)) {
+        for (;;) {
+            if (iter >= maxit) { ok = 0; break; }
+            fe_sweep(L, W, gx, ggx);
+            iter++;
+            if (fe_converged(gx, ggx, m, tol)) {
+                double *t = gx; gx = ggx; ggx = t;
+                break;
+            }
+            /* Irons-Tuck extrapolation from x, F(x), F(F(x)) */
+            double vprod = 0.0, ssq = 0.0;
+            for (R_xlen_t k = 0; k < m; k++) {
+                double d_gx = ggx[k] - gx[k];
+                double d2 = d_gx - gx[k] + x[k];
+                vprod += d_gx * d2;
+                ssq += d2 * d2;
+            }
+            if (ssq == 0.0) {
+                double *t = gx; gx = ggx; ggx = t;
+                break;
+            }
+            double coef = vprod / ssq;
+            for (R_xlen_t k = 0; k < m; k++) x[k] = ggx[k] - coef * (ggx[k] - gx[k]);
+            fe_sweep(L, W, x, gx);
+            iter++;
+            if (fe_converged(x, gx, m, tol)) break;
+        }
+    }
+    /* a0 consistent with the final coefficients of the other factors */
+    {
+        double *acc = W->acc;
+        memcpy(acc, W->sy, (size_t) L->G[0] * sizeof(double));
+        const int *g0 = L->g[0];
+        for (R_xlen_t i = 0; i < n; i++) {
+            double s = 0.0;
+            R_xlen_t off = 0;
+            for (int q = 1; q < Q; q++) {
+                s += gx[off + L->g[q][i]];
+                off += L->G[q];
+            }
+            acc[g0[i]] -= (w ? w[i] : 1.0) * s;
+        }
+        for (int k = 0; k < L->G[0]; k++) W->a0[k] = acc[k] * L->sw_inv[0][k];
+    }
+    /* keep the final iterate where a warm start and the caller look for it (the
+     * swaps above permuted only the local pointers; W's buffers stay distinct) */
+    if (gx != W->x) memcpy(W->x, gx, (size_t) m * sizeof(double));
+    return ok ? iter : -iter;
+}
+
+/*
  * Kernel: demean one column y (length n) into r. With warm = 0 the iteration
  * starts from zero coefficients; with warm = 1 from the coefficients left in W
  * by the previous call (a resumed run, or a similar column). Returns the number
@@ -163,66 +240,10 @@ int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, d
             off += L->G[q];
         }
     }
-
-    int iter = 0, ok = 1;
-    const R_xlen_t m = L->ncoef_rest;
-    double *x = W->x, *gx = W->gx, *ggx = W->ggx;
-
-    if (Q == 1) {
-        const double *swi = L->sw_inv[0];
-        for (int k = 0; k < L->G[0]; k++) W->a0[k] = W->sy[k] * swi[k];
-        iter = 1;
-    } else {
-        if (!warm) memset(x, 0, (size_t) m * sizeof(double));
-        fe_sweep(L, W, x, gx);
-        iter = 1;
-        if (!fe_converged(x, gx, m, tol)) {
-            for (;;) {
-                if (iter >= maxit) { ok = 0; break; }
-                fe_sweep(L, W, gx, ggx);
-                iter++;
-                if (fe_converged(gx, ggx, m, tol)) {
-                    double *t = gx; gx = ggx; ggx = t;
-                    break;
-                }
-                /* Irons-Tuck extrapolation from x, F(x), F(F(x)) */
-                double vprod = 0.0, ssq = 0.0;
-                for (R_xlen_t k = 0; k < m; k++) {
-                    double d_gx = ggx[k] - gx[k];
-                    double d2 = d_gx - gx[k] + x[k];
-                    vprod += d_gx * d2;
-                    ssq += d2 * d2;
-                }
-                if (ssq == 0.0) {
-                    double *t = gx; gx = ggx; ggx = t;
-                    break;
-                }
-                double coef = vprod / ssq;
-                for (R_xlen_t k = 0; k < m; k++) x[k] = ggx[k] - coef * (ggx[k] - gx[k]);
-                fe_sweep(L, W, x, gx);
-                iter++;
-                if (fe_converged(x, gx, m, tol)) break;
-            }
-        }
-        /* a0 consistent with the final coefficients of the other factors */
-        {
-            double *acc = W->acc;
-            memcpy(acc, W->sy, (size_t) L->G[0] * sizeof(double));
-            const int *g0 = L->g[0];
-            for (R_xlen_t i = 0; i < n; i++) {
-                double s = 0.0;
-                R_xlen_t off = 0;
-                for (int q = 1; q < Q; q++) {
-                    s += gx[off + L->g[q][i]];
-                    off += L->G[q];
-                }
-                acc[g0[i]] -= (w ? w[i] : 1.0) * s;
-            }
-            for (int k = 0; k < L->G[0]; k++) W->a0[k] = acc[k] * L->sw_inv[0][k];
-        }
-    }
+    int iter = exr_fe_iterate(L, W, tol, maxit, warm);
 
     /* residual of the projection */
+    const double *gx = W->x;
     const int *g0 = L->g[0];
     for (R_xlen_t i = 0; i < n; i++) {
         double s = W->a0[g0[i]];
@@ -233,16 +254,21 @@ int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, d
         }
         r[i] = y[i] - s;
     }
-    /* keep the final iterate where a warm start looks for it (the swaps above
-     * permuted only the local pointers; W's three buffers stay distinct) */
-    if (Q > 1 && gx != W->x) memcpy(W->x, gx, (size_t) m * sizeof(double));
-    return ok ? iter : -iter;
+    return iter;
 }
 
 /* Main-thread helper: the layout of the fixed-effect codes `fe` (an R list of
  * Q >= 1 integer vectors of length n, codes 1..G_q) with optional weights w.
  * Allocates with R_alloc and raises R errors on bad codes. */
 void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n)
+{
+    fe_layout_setup_n(L, fe, w, n, NULL);
+}
+
+/* As fe_layout_setup(), with the number of levels of each factor given (nlev,
+ * Q ints, at least the largest code; NULL: the largest code), so that groups
+ * absent from these rows keep their place (coefficient 0). */
+void fe_layout_setup_n(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n, const int *nlev)
 {
     if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) error("'fe' must be a non-empty list");
     const int Q = (int) XLENGTH(fe);
@@ -263,6 +289,10 @@ void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n)
         int *g0 = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
         for (R_xlen_t i = 0; i < n; i++) g0[i] = codes[i] - 1;
         g[q] = g0;
+        if (nlev) {
+            if (nlev[q] < Gq) error("'nlev' is smaller than the largest code");
+            Gq = nlev[q];
+        }
         G[q] = Gq > 0 ? Gq : 1;
         sw_inv[q] = (double *) R_alloc(G[q], sizeof(double));
     }
@@ -271,19 +301,23 @@ void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n)
     exr_fe_layout_finish(L, sw_inv);
 }
 
-/* Main-thread helper: demean ncol columns src[j] -> dst[j] in parallel, in
- * rounds of at most `chunk` sweeps per column with an interrupt check between
- * rounds (outside the parallel region); a column that has not converged
- * resumes from its last iterate (warm start). iters[j] receives the total
- * number of sweeps, negative when maxit was reached. */
-void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
-                    double tol, int maxit, int nth, int *iters)
+/* Main-thread driver for many independent columns, in parallel, in rounds of
+ * at most `chunk` sweeps per column with an interrupt check between rounds
+ * (outside the parallel region); a column that has not converged resumes from
+ * its last iterate (warm start). Either demeans src[j] -> dst[j] (sums NULL),
+ * or solves the normal equations for the group sums sums[j] (total_G each)
+ * and writes the coefficients to coef[j] (factor 1, then 2..Q). iters[j]
+ * receives the total number of sweeps, negative when maxit was reached. */
+static void fe_run_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
+                        const double **sums, double **coef, double tol, int maxit, int nth,
+                        int *iters)
 {
     size_t ws = exr_fe_work_size(L);
     exr_fe_work *work = (exr_fe_work *) R_alloc(ncol > 0 ? ncol : 1, sizeof(exr_fe_work));
     int *done = (int *) R_alloc(ncol > 0 ? ncol : 1, sizeof(int));
     for (int j = 0; j < ncol; j++) {
         exr_fe_work_init(L, &work[j], (double *) R_alloc(ws, sizeof(double)));
+        if (sums) memcpy(work[j].sy, sums[j], (size_t) L->total_G * sizeof(double));
         iters[j] = 0;
         done[j] = 0;
     }
@@ -300,7 +334,8 @@ void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double
             if (done[j]) continue;
             int budget = maxit - iters[j];
             if (budget > chunk) budget = chunk;
-            int it = exr_demean_column(L, &work[j], src[j], dst[j], tol, budget, iters[j] > 0);
+            int it = sums ? exr_fe_iterate(L, &work[j], tol, budget, iters[j] > 0)
+                          : exr_demean_column(L, &work[j], src[j], dst[j], tol, budget, iters[j] > 0);
             if (it > 0) {
                 iters[j] += it;
                 done[j] = 1;
@@ -313,11 +348,89 @@ void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double
                     left++;
                 }
             }
+            if (done[j] && sums) {
+                memcpy(coef[j], work[j].a0, (size_t) L->G[0] * sizeof(double));
+                if (L->ncoef_rest > 0)
+                    memcpy(coef[j] + L->G[0], work[j].x, (size_t) L->ncoef_rest * sizeof(double));
+            }
         }
         if (!left) break;
         R_CheckUserInterrupt();
     }
     (void) nth;
+}
+
+/* Main-thread helper: demean ncol columns src[j] -> dst[j] (see fe_run_many). */
+void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
+                    double tol, int maxit, int nth, int *iters)
+{
+    fe_run_many(L, ncol, src, dst, NULL, NULL, tol, maxit, nth, iters);
+}
+
+/*
+ * .Call entry: fe_solve(v, vfe, fe, nlev, weights, tol, maxit, cores)
+ * The fixed-effect coefficients a of the normal equations Z'WZ a = b, where Z
+ * holds the dummies of the Q factors on the n rows of `fe` (the regression
+ * sample) and b = Z_v' v_j are the group sums of the columns of v over its own
+ * rows (codes `vfe`, in the same level space). With v = a residualised outcome
+ * on the regression rows these are its fixed-effect coefficients; with v
+ * treatment weights on other rows, the solve of the imputation estimator's
+ * variance weights (Borusyak-Jaravel-Spiess 2024, eq. 6).
+ *   v      nv x m double matrix; vfe list of Q integer code vectors (length nv)
+ *   fe     list of Q integer code vectors (length n); nlev Q ints: levels of each
+ *   weights NULL or n regression weights; tol, maxit, cores as fe_demean
+ * Returns list(coef = sum(nlev) x m (factor 1's levels, then factor 2's, ...;
+ * one solution of the singular system: factors 2..Q are the iterated ones,
+ * groups without a row of `fe` get 0), iterations = m ints).
+ */
+SEXP fe_solve(SEXP v, SEXP vfe, SEXP fe, SEXP nlev_, SEXP weights, SEXP tol_, SEXP maxit_,
+              SEXP cores_)
+{
+    if (!isReal(v) || !isMatrix(v)) error("'v' must be a double matrix");
+    if (TYPEOF(fe) != VECSXP || XLENGTH(fe) < 1) error("'fe' must be a non-empty list");
+    if (TYPEOF(vfe) != VECSXP || XLENGTH(vfe) != XLENGTH(fe)) error("'vfe' must match 'fe'");
+    const int Q = (int) XLENGTH(fe);
+    const int *nlev = exr_int_arg(nlev_, Q, "nlev");
+    const double tol = exr_scalar_real(tol_, "tol");
+    const int maxit = exr_scalar_int(maxit_, "maxit");
+    const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
+    if (!(tol > 0)) error("'tol' must be positive");
+    if (maxit < 1) error("'maxit' must be positive");
+    const R_xlen_t nv = (R_xlen_t) nrows(v);
+    const int m = ncols(v);
+    const R_xlen_t n = XLENGTH(VECTOR_ELT(fe, 0));
+    const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
+    exr_fe_layout L;
+    fe_layout_setup_n(&L, fe, w, n, nlev);
+    /* group sums of v's columns by the codes of v's rows */
+    const R_xlen_t tg = L.total_G;
+    double *sums = (double *) R_alloc((size_t) tg * (m > 0 ? m : 1), sizeof(double));
+    memset(sums, 0, (size_t) tg * (m > 0 ? m : 1) * sizeof(double));
+    R_xlen_t off = 0;
+    for (int q = 0; q < Q; q++) {
+        const int *c = exr_int_arg(VECTOR_ELT(vfe, q), nv, "vfe[[q]]");
+        for (R_xlen_t i = 0; i < nv; i++)
+            if (c[i] == NA_INTEGER || c[i] < 1 || c[i] > L.G[q]) error("'vfe' codes out of range");
+        for (int j = 0; j < m; j++) {
+            const double *vj = REAL(v) + (R_xlen_t) j * nv;
+            double *sj = sums + (R_xlen_t) j * tg + off;
+            for (R_xlen_t i = 0; i < nv; i++) sj[c[i] - 1] += vj[i];
+        }
+        off += L.G[q];
+    }
+    const char *nm[2] = {"coef", "iterations"};
+    SEXP out = PROTECT(exr_named_list(2, nm));
+    SEXP coef = allocMatrix(REALSXP, (int) tg, m); SET_VECTOR_ELT(out, 0, coef);
+    SEXP iters = allocVector(INTSXP, m); SET_VECTOR_ELT(out, 1, iters);
+    const double **sp = (const double **) R_alloc(m > 0 ? m : 1, sizeof(double *));
+    double **cp = (double **) R_alloc(m > 0 ? m : 1, sizeof(double *));
+    for (int j = 0; j < m; j++) {
+        sp[j] = sums + (R_xlen_t) j * tg;
+        cp[j] = REAL(coef) + (R_xlen_t) j * tg;
+    }
+    fe_run_many(&L, m, NULL, NULL, sp, cp, tol, maxit, nth, INTEGER(iters));
+    UNPROTECT(1);
+    return out;
 }
 
 /*

@@ -85,6 +85,7 @@ typedef struct {            /* one column's scratch; x keeps the last iterate */
 void exr_fe_layout_finish(exr_fe_layout *L, double **sw_inv);
 size_t exr_fe_work_size(const exr_fe_layout *L);
 void exr_fe_work_init(const exr_fe_layout *L, exr_fe_work *W, double *mem);
+int exr_fe_iterate(const exr_fe_layout *L, exr_fe_work *W, double tol, int maxit, int warm);
 int exr_demean_column(const exr_fe_layout *L, exr_fe_work *W, const double *y, double *r,
                       double tol, int maxit, int warm);
 
@@ -169,6 +170,14 @@ typedef struct {
 void exr_wls_work_size(const exr_wls_problem *P, size_t *ndouble, size_t *nint);
 int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *iters,
                  double *dwork, int *iwork);
+/* ---- staggered adoption: staggered.c -------------------------------------- */
+size_t exr_did_work_size(int n, int k);
+int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
+                  int k, int method, const double *bps_in, double *att, double *inf,
+                  int *maxit_hit, double *work, int *iwork);
+size_t exr_mboot_work_size(int K);
+void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
+                     int b1, double *S, double *work);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406
@@ -201,9 +210,12 @@ void exr_rng_sample_replace(int n, int k, int *out);
 
 /* ---- fixed effects and least squares: demean.c, linalg.c, vcov.c ----------- */
 void fe_layout_setup(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n);
+void fe_layout_setup_n(exr_fe_layout *L, SEXP fe, const double *w, R_xlen_t n, const int *nlev);
 void fe_demean_many(const exr_fe_layout *L, int ncol, const double **src, double **dst,
                     double tol, int maxit, int nth, int *iters);
 SEXP fe_demean(SEXP y, SEXP X, SEXP fe, SEXP weights, SEXP tol, SEXP maxit, SEXP cores);
+SEXP fe_solve(SEXP v, SEXP vfe, SEXP fe, SEXP nlev, SEXP weights, SEXP tol, SEXP maxit,
+              SEXP cores);
 SEXP ols_fit(SEXP X, SEXP y, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep(SEXP X, SEXP weights, SEXP scale, SEXP tol);
 SEXP collinear_keep_xtx(SEXP XtX, SEXP scale, SEXP tol);
@@ -240,6 +252,10 @@ SEXP draw_cluster_counts(SEXP m, SEXP B);
 SEXP draw_permutations(SEXP labels, SEXP strata, SEXP B);
 SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit, SEXP draws, SEXP ngroups,
                     SEXP eqs, SEXP ctrl, SEXP progress);
+/* ---- staggered adoption: staggered.c ---------------------------------------- */
+SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores,
+                 SEXP jobs);
+SEXP attgt_mboot(SEXP psi, SEXP B, SEXP level, SEXP cores);
 
 /* ---- measures: measure.c ---------------------------------------------------- */
 SEXP entropy_index_c(SEXP cols, SEXP group, SEXP ngroup, SEXP negative, SEXP base);

@@ -10,6 +10,7 @@
 static const R_CallMethodDef call_entries[] = {
     /* fixed effects */
     CALLDEF(fe_demean, 7),
+    CALLDEF(fe_solve, 8),
     CALLDEF(ols_fit, 5),
     CALLDEF(collinear_keep, 4),
     CALLDEF(collinear_keep_xtx, 3),
@@ -34,6 +35,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(draw_cluster_counts, 2),
     CALLDEF(draw_permutations, 3),
     CALLDEF(resample_fe_ls, 9),
+    /* staggered adoption */
+    CALLDEF(attgt_cells, 8),
+    CALLDEF(attgt_mboot, 4),
     /* measures */
     CALLDEF(entropy_index_c, 5),
     CALLDEF(pca_index_c, 2),

@@ -284,3 +284,35 @@ test_that(".Call entry points refuse malformed input instead of crashing", {
   expect_error(.Call(exportres:::C_score_meat, matrix(1, 3, 1), c(1, 2), NULL))
   expect_error(.Call(exportres:::C_score_meat, matrix(1, 3, 1), c(1, 2, 3), c(0L, 1L, 1L)))
 })
+
+test_that("fe_solve: fixed-effect normal equations for any right-hand side", {
+  set.seed(41)
+  n <- 1500
+  a <- sample(40, n, TRUE); b <- sample(7, n, TRUE); cc <- sample(5, n, TRUE)
+  y <- rnorm(40)[a] + rnorm(7)[b] + rnorm(n)
+  # with the group sums of y itself: the fixed-effect fit of lm()
+  r <- .Call(exportres:::C_fe_solve, matrix(y), list(a, b), list(a, b), c(40L, 7L), NULL,
+             1e-12, 10000L, 1L)
+  fit <- r$coef[a, 1] + r$coef[40 + b, 1]
+  expect_equal(fit, unname(fitted(lm(y ~ factor(a) + factor(b)))), tolerance = 1e-9)
+  # sums taken over other rows (three factors, two columns, weights, a level
+  # absent from the regression rows): Z'WZ a = Z_v' v
+  nv <- 200
+  v <- matrix(runif(2 * nv), nv, 2)
+  va <- sample(41, nv, TRUE); vb <- sample(7, nv, TRUE); vc <- sample(5, nv, TRUE)
+  v[va == 41, ] <- 0
+  w <- runif(n, 0.5, 2)
+  r2 <- .Call(exportres:::C_fe_solve, v, list(va, vb, vc), list(a, b, cc), c(41L, 7L, 5L), w,
+              1e-13, 10000L, 2L)
+  Z <- cbind(outer(a, 1:41, "=="), outer(b, 1:7, "=="), outer(cc, 1:5, "==")) + 0
+  Zv <- cbind(outer(va, 1:41, "=="), outer(vb, 1:7, "=="), outer(vc, 1:5, "==")) + 0
+  expect_lt(max(abs(crossprod(Z, w * Z) %*% r2$coef - crossprod(Zv, v))), 1e-8)
+  expect_true(all(r2$coef[41, ] == 0))
+  expect_true(all(r2$iterations > 0))
+  # the refactored demeaning gives the same numbers as before (one and two factors)
+  X <- matrix(rnorm(n * 2), n, 2)
+  d1 <- .Call(exportres:::C_fe_demean, y, X, list(a), NULL, 1e-10, 1000L, 1L)
+  expect_equal(d1$y, y - ave(y, a), tolerance = 1e-12)
+  expect_error(.Call(exportres:::C_fe_solve, v, list(va), list(a, b), c(41L, 7L), NULL, 1e-8, 10L, 1L))
+  expect_error(.Call(exportres:::C_fe_solve, v, list(va, vb), list(a, b), c(3L, 7L), NULL, 1e-8, 10L, 1L))
+})
