@@ -149,6 +149,10 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
 SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 
+/* ---- stochastic frontier, observation level: sfa_obs.c ----------------------- */
+SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl);
+SEXP sfo_eval_at(SEXP theta, SEXP dat, SEXP iflags, SEXP what, SEXP alpha0);
+
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */
 /* A linear program  min c'x  s.t.  A x (sense) b,  x >= 0, whose structural
  * columns come in two blocks: np "private" columns (Ap, e.g. DEA's theta

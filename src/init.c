@@ -27,6 +27,8 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
     CALLDEF(sfa_scores, 7),
+    CALLDEF(sfo_fit, 4),
+    CALLDEF(sfo_eval_at, 5),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),
     CALLDEF(dea_envelopment, 11),

@@ -11,6 +11,13 @@
  *     group, h = 1, mu = 0 (half-normal) or mu constant (truncated normal);
  *   - Battese and Coelli (1992): groups are firms, h_t time-varying (eta) or 1;
  *   - Battese and Coelli (1995): one row per group, mu_g = z_g'delta.
+ * (Since issue 16 the cross-section and BC95 models, heteroscedastic variances
+ * and the true fixed- and random-effects models are fitted by the
+ * observation-level engine in sfa_obs.c; this file fits BC92.)
+ * With an exponential u_g (mean su, Meeusen-van den Broeck), u_g | e_g is
+ * N+(mu*, V / A), mu* = -(B + V / su) / A, and
+ *     l_g = -(T-1)/2 ln(2 pi V) - 1/2 ln A - ln su - C / (2V) + z*^2 / 2 + ln Phi(z*),
+ * z* = mu* sqrt(A / V).
  * The group log-likelihood (Battese and Coelli 1992, eq. A.6, written in
  * su2 = U, sv2 = V) with A = sum h^2, B = sum h e, C = sum e^2, D = V + U A,
  *     mu* = (mu V - U B) / D,  s*^2 = U V / D,  z* = mu* / s*,
@@ -33,7 +40,7 @@
 #define SFA_LN2PI 1.8378770664093454836
 
 typedef struct {
-    int n, k, m, G, has_eta, icpt;
+    int n, k, m, G, has_eta, icpt, dist;   /* dist: 0 half/truncated normal, 2 exponential */
     double sgn;
     const double *y, *X, *tt, *Z;
     const int *gs;          /* G + 1 group offsets into the sorted rows */
@@ -104,24 +111,39 @@ static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad,
             lam_m0 = exr_mills(m0, lp_m0);
             last_mu = mu;
         }
-        const double D = V + U * A, w = sqrt(U * V * D);
-        const double zs = (mu * V - U * B) / w, lp_zs = exr_lphi(zs);
-        ll += -0.5 * T * SFA_LN2PI - 0.5 * (T - 1.0) * log(V) - 0.5 * log(D) - lp_m0
-              + lp_zs + 0.5 * zs * zs - 0.5 * C / V - 0.5 * mu * mu / U;
-        if (!grad) continue;
-        const double gs = exr_mills(zs, lp_zs) + zs;          /* d l / d z* */
-        const double lB = -gs * U / w, lC = -0.5 / V;
-        const double lmu = gs * V / w - lam_m0 / sqU - mu / U;
-        const double dzU = -B / w - zs * (D + U * A) / (2.0 * U * D);
-        const double dzV = mu / w - zs * (D + V) / (2.0 * V * D);
-        const double gUg = -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU)
-                           + mu * mu / (2.0 * U * U);
-        const double gVg = -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+        double lA, lB, lC = -0.5 / V, lmu = 0.0, gUg, gVg;
+        if (c->dist == 2) {
+            /* exponential u_g with mean su = sqrt(U): u_g | e ~ N+(mu*, V / A),
+             * mu* = -(B + V / su) / A, z* = mu* sqrt(A / V) */
+            const double w = sqrt(A * V);
+            const double zs = -(B + V / sqU) / w, lp_zs = exr_lphi(zs);
+            ll += -0.5 * (T - 1.0) * (SFA_LN2PI + log(V)) - 0.5 * log(A) - 0.5 * log(U)
+                  - 0.5 * C / V + 0.5 * zs * zs + lp_zs;
+            if (!grad) continue;
+            const double gs = exr_mills(zs, lp_zs) + zs;
+            lB = -gs / w;
+            lA = -0.5 / A - gs * zs / (2.0 * A);
+            gUg = -0.5 / U + gs * V / (2.0 * U * sqU * w);
+            gVg = -(T - 1.0) / (2.0 * V) + C / (2.0 * V * V) + gs * (B / V - 1.0 / sqU) / (2.0 * w);
+        } else {
+            const double D = V + U * A, w = sqrt(U * V * D);
+            const double zs = (mu * V - U * B) / w, lp_zs = exr_lphi(zs);
+            ll += -0.5 * T * SFA_LN2PI - 0.5 * (T - 1.0) * log(V) - 0.5 * log(D) - lp_m0
+                  + lp_zs + 0.5 * zs * zs - 0.5 * C / V - 0.5 * mu * mu / U;
+            if (!grad) continue;
+            const double gs = exr_mills(zs, lp_zs) + zs;          /* d l / d z* */
+            lB = -gs * U / w;
+            lmu = gs * V / w - lam_m0 / sqU - mu / U;
+            const double dzU = -B / w - zs * (D + U * A) / (2.0 * U * D);
+            const double dzV = mu / w - zs * (D + V) / (2.0 * V * D);
+            gUg = -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU) + mu * mu / (2.0 * U * U);
+            gVg = -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+            lA = -U / (2.0 * D) * (1.0 + gs * zs);
+        }
         double getag = 0.0;
         gU += gUg;
         gV += gVg;
         if (c->has_eta) {
-            const double lA = -U / (2.0 * D) * (1.0 + gs * zs);
             getag = -2.0 * lA * SA - lB * SB;
             geta += getag;
             for (int i = i0; i < i1; i++) r[i] = -S * (lB * h[i] + 2.0 * lC * e[i]);
@@ -277,15 +299,16 @@ static void sfa_grid_theta(const sfa_ctx *c, const double *bols, double s2ols,
     int p = sfa_npar(c), q = c->k + c->m;
     for (int j = 0; j < p; j++) theta[j] = 0.0;
     for (int j = 0; j < c->k; j++) theta[j] = bols[j];
-    double s2 = s2ols / (1.0 - 2.0 * gam / M_PI);
-    if (c->icpt >= 0) theta[c->icpt] += c->sgn * sqrt(2.0 * gam * s2 / M_PI);
+    /* Var(u) = (1 - 2 / pi) su2 for a half-normal, su2 for an exponential */
+    double s2 = c->dist == 2 ? s2ols : s2ols / (1.0 - 2.0 * gam / M_PI);
+    if (c->icpt >= 0) theta[c->icpt] += c->sgn * (c->dist == 2 ? sqrt(gam * s2) : sqrt(2.0 * gam * s2 / M_PI));
     theta[q] = s2;
     theta[q + 1] = gam;
 }
 
 static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
-    const int *fl = exr_int_arg(iflags, 4, "iflags");
+    const int *fl = exr_int_arg(iflags, 5, "iflags");
     c->n = LENGTH(y);
     if (c->n < 1) error("'y' is empty");
     c->y = exr_real_arg(y, -1, "y");
@@ -305,6 +328,9 @@ static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, 
     c->sgn = fl[0] >= 0 ? 1.0 : -1.0;
     c->has_eta = fl[1] != 0;
     c->icpt = fl[2];
+    c->dist = fl[4];
+    if (c->dist != 0 && c->dist != 2) error("'iflags': unknown distribution");
+    if (c->dist == 2 && c->m > 0) error("'Z' must have no column for the exponential distribution");
     if (c->icpt >= c->k) error("'iflags' intercept index out of range");
     int p = sfa_npar(c);
     c->e = (double *) R_alloc(c->n, sizeof(double));
@@ -320,7 +346,8 @@ static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, 
 
 /*
  * .Call entry: log-likelihood and analytic gradient at theta.
- * iflags = (sign: 1 production / -1 cost, has_eta, intercept column or -1, unused).
+ * iflags = (sign: 1 production / -1 cost, has_eta, intercept column or -1, number of
+ * starts, distribution: 0 half-normal or truncated normal, 2 exponential).
  */
 SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
@@ -574,8 +601,16 @@ SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SE
         double A = 0.0, B = 0.0, mu = 0.0;
         for (int i = i0; i < i1; i++) { A += h[i] * h[i]; B += h[i] * e[i]; }
         for (int j = 0; j < m; j++) mu += c.Z[g + (R_xlen_t) j * G] * th[k + j];
-        const double D = V + U * A;
-        const double mus = (mu * V - U * B) / D, ss = sqrt(U * V / D), zs = mus / ss;
+        double mus, ss;
+        if (c.dist == 2) {
+            mus = -(B + V / sqrt(U)) / A;
+            ss = sqrt(V / A);
+        } else {
+            const double D = V + U * A;
+            mus = (mu * V - U * B) / D;
+            ss = sqrt(U * V / D);
+        }
+        const double zs = mus / ss;
         const double lpz = exr_lphi(zs), eu = mus + ss * exr_mills(zs, lpz);
         for (int i = i0; i < i1; i++) {
             bc[i] = exp(exr_lphi(zs - h[i] * ss) - lpz - h[i] * mus + 0.5 * h[i] * h[i] * ss * ss);

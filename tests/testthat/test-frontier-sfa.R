@@ -251,7 +251,7 @@ test_that("bad input gives exportres_error or exportres_warning", {
   expect_error(sfa(x0 ~ x1, transform(d, x0 = 1)), class = "exportres_error")
   expect_error(sfa(y ~ x1, d, model = "bc92"), class = "exportres_error")
   expect_error(sfa(y ~ x1, d, z = ~ x2, model = "cross"), class = "exportres_error")
-  expect_error(sfa(y ~ x1, d, dist = "exponential"), class = "exportres_error")
+  expect_error(sfa(y ~ x1, d, dist = "gamma"), class = "exportres_error")
   expect_error(sfa(y ~ nothere, d), class = "exportres_error")
   expect_error(sfa(~ x1, d), class = "exportres_error")
   expect_error(sfa(y ~ x1, as.matrix(d)), class = "exportres_error")
@@ -276,8 +276,12 @@ test_that("bad input gives exportres_error or exportres_warning", {
   data("front41Data", package = "frontier", envir = environment())
   st <- c("(Intercept)" = 0.44, "log(capital)" = 0.284, "log(labour)" = 0.542,
           sigmaSq = 12, gamma = 0.9955, mu = -50)
-  expect_warning(sfa(log(output) ~ log(capital) + log(labour), front41Data, dist = "truncnormal",
-                     start = st, control = list(maxit = 5)), class = "exportres_warning")
+  w <- list()
+  withCallingHandlers(sfa(log(output) ~ log(capital) + log(labour), front41Data, dist = "truncnormal",
+                          start = st, control = list(maxit = 5)),
+                      warning = function(cnd) { w[[length(w) + 1L]] <<- cnd; invokeRestart("muffleWarning") })
+  expect_gte(length(w), 1L)
+  expect_true(all(vapply(w, inherits, logical(1), "exportres_warning")))
   # a bad .Call does not crash the session
   expect_error(.Call(exportres:::C_sfa_loglik, 1, 1, 1, 1L, 1, 1, 1L))
 })
