@@ -359,43 +359,74 @@ static double sfo_unit_ll(const sfo_ctx *c, const double *e, const sfo_var *cons
     return f;
 }
 
-/* The unit's profile shift a maximising sum_t l(e_t - a): safeguarded Newton
- * (the objective is concave). Returns 0 on convergence. */
+/* F'(a) and F''(a) of the unit's F(a) = sum_t l(e_t - a) */
+static void sfo_unit_d(const sfo_ctx *c, const double *e, const sfo_var *const *vv, int T, double a,
+                       double *d1, double *d2)
+{
+    double g[4], H[16], s1 = 0.0, s2 = 0.0;
+    for (int t = 0; t < T; t++) {
+        sfo_dens(c->dist, e[t] - a, vv[t], 3, g, H);
+        s1 -= g[0];
+        s2 += H[0];
+    }
+    *d1 = s1;
+    *d2 = s2;
+}
+
+/* The unit's profile shift a maximising F(a) = sum_t l(e_t - a). F is
+ * concave (the densities are log-concave), so F' is decreasing: its root is
+ * bracketed (expanding from the warm start) and found by Newton steps that
+ * stay inside the bracket, bisection otherwise. Returns 0 on convergence. */
 static int sfo_tfe_shift(const sfo_ctx *c, const double *e, const sfo_var *const *vv, int T,
                          double *a_io)
 {
-    double a = *a_io, g[4], H[16];
-    double f = sfo_unit_ll(c, e, vv, T, a);
-    if (!R_FINITE(f)) {     /* a bad warm start: restart at the mean */
+    double a = *a_io, d1, d2;
+    if (!R_FINITE(a)) a = 0.0;
+    sfo_unit_d(c, e, vv, T, a, &d1, &d2);
+    if (!R_FINITE(d1)) {     /* a bad warm start: the mean */
         a = 0.0;
         for (int t = 0; t < T; t++) a += e[t];
         a /= T;
-        f = sfo_unit_ll(c, e, vv, T, a);
-        if (!R_FINITE(f)) return 1;
+        sfo_unit_d(c, e, vv, T, a, &d1, &d2);
+        if (!R_FINITE(d1)) return 1;
     }
+    if (d1 == 0.0) { *a_io = a; return 0; }
+    /* bracket: lo with F' > 0, hi with F' < 0 */
+    double lo = a, hi = a, width = 1e-3 * (1.0 + fabs(a));
+    if (d2 < 0.0 && R_FINITE(d2)) width = fmax(width, 2.0 * fabs(d1 / d2));
+    double f1, f2;
     for (int it = 0; it < 200; it++) {
-        double d1 = 0.0, d2 = 0.0;
-        for (int t = 0; t < T; t++) {
-            sfo_dens(c->dist, e[t] - a, vv[t], 3, g, H);
-            d1 -= g[0];
-            d2 += H[0];
+        const double b = d1 > 0.0 ? lo + width : hi - width;
+        double b1, b2;
+        sfo_unit_d(c, e, vv, T, b, &b1, &b2);
+        if (!R_FINITE(b1)) return 2;
+        if (d1 > 0.0) {
+            if (b1 > 0.0) { lo = b; } else { hi = b; break; }
+        } else {
+            if (b1 < 0.0) { hi = b; } else { lo = b; break; }
         }
-        double step = (d2 < 0.0) ? -d1 / d2 : (d1 > 0.0 ? 1.0 : -1.0);
-        if (!R_FINITE(step)) return 2;
-        if (fabs(step) <= 1e-11 * (1.0 + fabs(a))) { *a_io = a + step; return 0; }
-        double fn = R_NegInf, an = a;
-        for (int ls = 0; ls < 60; ls++) {
-            an = a + step;
-            fn = sfo_unit_ll(c, e, vv, T, an);
-            if (R_FINITE(fn) && fn >= f - 1e-12 * (1.0 + fabs(f))) break;
-            step *= 0.5;
-        }
-        if (!(R_FINITE(fn) && fn >= f - 1e-12 * (1.0 + fabs(f)))) { *a_io = a; return 0; }
+        width *= 2.0;
+        if (it == 199) return 2;
+    }
+    /* safeguarded Newton inside [lo, hi], from the Newton step at the start */
+    {
+        const double an = (d2 < 0.0) ? a - d1 / d2 : R_NaN;
+        a = (an > lo && an < hi) ? an : 0.5 * (lo + hi);
+    }
+    sfo_unit_d(c, e, vv, T, a, &f1, &f2);
+    for (int it = 0; it < 200; it++) {
+        if (f1 > 0.0) lo = a; else if (f1 < 0.0) hi = a; else break;
+        double an = (f2 < 0.0) ? a - f1 / f2 : R_NaN;
+        if (!(an > lo && an < hi)) an = 0.5 * (lo + hi);
+        const double step = fabs(an - a);
         a = an;
-        f = fn;
+        if (step <= 1e-12 * (1.0 + fabs(a)) || hi - lo <= 1e-13 * (1.0 + fabs(a))) break;
+        sfo_unit_d(c, e, vv, T, a, &f1, &f2);
+        if (!R_FINITE(f1)) return 2;
+        if (it == 199) { *a_io = a; return 3; }
     }
     *a_io = a;
-    return 3;
+    return 0;
 }
 
 /* e_t = S (y - x'b) and the variance states of the unit's rows */
@@ -447,16 +478,23 @@ static void sfo_chunk_tfe(sfo_ctx *c, const double *th, int need, int g0, int g1
     acc[0] = ll;
 }
 
+/* True RE, one chunk of units. Per unit: the R draw-wise sums S_r = sum_t
+ * l(e_t - sw h_r) and, by need, the draw-wise derivatives in psi (kept per
+ * (r, t)); with the posterior weights w_r = exp(S_r) / sum exp(S_r):
+ *   gradient  sum_r w_r G_r,  G_r = sum_t J_tr' g_tr;
+ *   Hessian   sum_t J_t' (sum_r w_r H_tr) J_t (+ the ln sw row and column)
+ *             + sum_r w_r G_r G_r' - gbar gbar',
+ * so that the p x p work is per period and per draw, not per (period, draw). */
 static void sfo_chunk_tre(const sfo_ctx *c, const double *th, int need, int g0, int g1,
                           double *acc, double *scores, double *work, sfo_var *vb, const sfo_var **vv)
 {
-    const int p = c->p, R = c->R, T0 = c->maxT, pp = p * p;
-    double *jv = work, *gbar = work + p, *e = work + 2 * p;
-    double *Sr = e + T0, *Gr = Sr + R, *Hr = Gr + (size_t) R * p;
-    double g[4], H[16];
+    const int p = c->p, R = c->R, T0 = c->maxT, ow = c->off_w;
+    double *gbar = work, *e = work + p, *Sr = e + T0, *Gr = Sr + R, *Jt = Gr + (size_t) R * p;
+    double *gb = Jt + (size_t) T0 * p, *hb = gb + (size_t) R * T0 * 4;
+    double Hbar[16], hw[4];
     sfo_var v0;
     sfo_var0(c, th, &v0);
-    const double sw = exp(th[c->off_w]);
+    const double sw = exp(th[ow]);
     const int dneed = need > 0 ? 1 + (need == 2) : 0;
     double ll = 0.0;
     for (int gi = g0; gi < g1; gi++) {
@@ -466,46 +504,68 @@ static void sfo_chunk_tre(const sfo_ctx *c, const double *th, int need, int g0, 
         double smax = R_NegInf;
         for (int r = 0; r < R; r++) {
             const double shift = sw * h[r];
-            double s = 0.0;
-            double *G = Gr + (size_t) r * p, *HH = Hr + (size_t) r * pp;
-            if (need) for (int b = 0; b < p; b++) G[b] = 0.0;
-            if (need == 2) for (int b = 0; b < pp; b++) HH[b] = 0.0;
+            double sr = 0.0;
             for (int t = 0; t < T; t++) {
-                s += sfo_dens(c->dist, e[t] - shift, vv[t], dneed, g, H);
-                if (!need) continue;
-                sfo_jac(c, i0 + t, jv);
-                jv[c->off_w] = -shift;
-                sfo_add(c, jv, g, H, need, G, HH);
-                if (need == 2) HH[(R_xlen_t) c->off_w * p + c->off_w] += -shift * g[CH_E];
+                const size_t q = (size_t) r * T0 + t;
+                sr += sfo_dens(c->dist, e[t] - shift, vv[t], dneed, gb + 4 * q, hb + 16 * q);
             }
-            Sr[r] = s;
-            if (s > smax) smax = s;
+            Sr[r] = sr;
+            if (sr > smax) smax = sr;
         }
         if (!R_FINITE(smax)) { ll += smax; continue; }
         double sum = 0.0;
         for (int r = 0; r < R; r++) { Sr[r] = exp(Sr[r] - smax); sum += Sr[r]; }
         ll += smax + log(sum / R);
         if (!need) continue;
+        for (int r = 0; r < R; r++) Sr[r] /= sum;      /* the weights w_r */
+        for (int t = 0; t < T; t++) {
+            sfo_jac(c, i0 + t, Jt + (size_t) t * p);
+            Jt[(size_t) t * p + ow] = 0.0;
+        }
         for (int b = 0; b < p; b++) gbar[b] = 0.0;
         for (int r = 0; r < R; r++) {
-            const double wr = Sr[r] / sum;
-            const double *G = Gr + (size_t) r * p;
-            for (int b = 0; b < p; b++) gbar[b] += wr * G[b];
+            double *G = Gr + (size_t) r * p;
+            for (int b = 0; b < p; b++) G[b] = 0.0;
+            double gE = 0.0;
+            for (int t = 0; t < T; t++) {
+                const double *g = gb + 4 * ((size_t) r * T0 + t), *J = Jt + (size_t) t * p;
+                for (int b = 0; b < ow; b++) G[b] += g[c->chan[b]] * J[b];
+                gE += g[CH_E];
+            }
+            G[ow] = -sw * h[r] * gE;
+            for (int b = 0; b < p; b++) gbar[b] += Sr[r] * G[b];
         }
         for (int b = 0; b < p; b++) acc[1 + b] += gbar[b];
         if (scores) for (int b = 0; b < p; b++) scores[gi + (R_xlen_t) b * c->G] = gbar[b];
-        if (need == 2) {
-            double *Hacc = acc + 1 + p;
+        if (need < 2) continue;
+        double *Hacc = acc + 1 + p;
+        double hww = 0.0;
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < 16; j++) Hbar[j] = 0.0;
+            for (int j = 0; j < 4; j++) hw[j] = 0.0;
             for (int r = 0; r < R; r++) {
-                const double wr = Sr[r] / sum;
-                const double *G = Gr + (size_t) r * p, *HH = Hr + (size_t) r * pp;
-                for (int x = 0; x < p; x++)
-                    for (int y = x; y < p; y++)
-                        Hacc[(R_xlen_t) x * p + y] += wr * (HH[(R_xlen_t) x * p + y] + G[x] * G[y]);
+                const size_t q = (size_t) r * T0 + t;
+                const double *H = hb + 16 * q, wr = Sr[r], sh = -sw * h[r];
+                for (int j = 0; j < 16; j++) Hbar[j] += wr * H[j];
+                for (int j = 0; j < 4; j++) hw[j] += wr * sh * H[j];      /* row E times d eps / d ln sw */
+                hww += wr * (sh * sh * H[0] + sh * gb[4 * q]);
             }
-            for (int x = 0; x < p; x++)
-                for (int y = x; y < p; y++) Hacc[(R_xlen_t) x * p + y] -= gbar[x] * gbar[y];
+            const double *J = Jt + (size_t) t * p;
+            for (int a = 0; a < ow; a++) {
+                const double *Ha = Hbar + c->chan[a] * 4;
+                double *Hr = Hacc + (R_xlen_t) a * p;
+                for (int b = a; b < ow; b++) Hr[b] += Ha[c->chan[b]] * J[a] * J[b];
+                Hr[ow] += hw[c->chan[a]] * J[a];
+            }
         }
+        Hacc[(R_xlen_t) ow * p + ow] += hww;
+        for (int r = 0; r < R; r++) {
+            const double *G = Gr + (size_t) r * p, wr = Sr[r];
+            for (int x = 0; x < p; x++)
+                for (int y = x; y < p; y++) Hacc[(R_xlen_t) x * p + y] += wr * G[x] * G[y];
+        }
+        for (int x = 0; x < p; x++)
+            for (int y = x; y < p; y++) Hacc[(R_xlen_t) x * p + y] -= gbar[x] * gbar[y];
     }
     acc[0] = ll;
 }
@@ -659,7 +719,8 @@ static void sfo_setup(sfo_ctx *c, SEXP dat, SEXP iflags)
     c->homo = c->U.nr == 1 && c->V.nr == 1 && c->M.nr == 1;
     c->vscratch = (sfo_var *) R_alloc((size_t) c->nth * c->maxT, sizeof(sfo_var));
     c->vpscratch = (const sfo_var **) R_alloc((size_t) c->nth * c->maxT, sizeof(sfo_var *));
-    if (c->model == SFO_TRE) c->scr += (size_t) c->R * (1 + p + (size_t) p * p);
+    if (c->model == SFO_TRE) c->scr += (size_t) c->R * (1 + p) + (size_t) c->maxT * p
+                                       + (size_t) c->R * c->maxT * 20;
     c->scratch = (double *) R_alloc((size_t) c->nth * c->scr, sizeof(double));
     c->tfe_fail = 0;
     c->neval = 0;
@@ -728,6 +789,8 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
     double *L = (double *) R_alloc((size_t) p * p, sizeof(double));
     double *step = (double *) R_alloc(p, sizeof(double));
     double *tn = (double *) R_alloc(p, sizeof(double));
+    double *g2 = (double *) R_alloc(p, sizeof(double));
+    double *H2 = (double *) R_alloc((size_t) p * p, sizeof(double));
     double ll = sfo_eval(c, th, 2, g, H, NULL);
     *status = 3;
     *dec_out = NA_REAL;
@@ -746,11 +809,13 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
         double smax = 0.0;
         for (int j = c->off_m; j < p; j++) smax = fmax(smax, fabs(step[j]));
         double t = smax > 5.0 ? 5.0 / smax : 1.0, lln = R_NegInf;
-        int ok = 0;
+        int ok = 0, have_d2 = 0;
         for (int ls = 0; ls < 50; ls++, t *= 0.5) {
             for (int j = 0; j < p; j++) tn[j] = th[j] + t * step[j];
-            lln = sfo_eval(c, tn, 0, NULL, NULL, NULL);
-            if (R_FINITE(lln) && lln >= ll + 1e-4 * t * dec) { ok = 1; break; }
+            /* the first trial is usually accepted: evaluate it with its
+             * derivatives at once (they are then the next iteration's) */
+            lln = sfo_eval(c, tn, ls == 0 ? 2 : 0, g2, H2, NULL);
+            if (R_FINITE(lln) && lln >= ll + 1e-4 * t * dec) { ok = 1; have_d2 = ls == 0; break; }
         }
         if (!ok) {
             /* no improvement along the Newton direction: converged to rounding
@@ -766,7 +831,13 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
             ll = lln;
             break;
         }
-        ll = sfo_eval(c, th, 2, g, H, NULL);
+        if (have_d2) {
+            ll = lln;
+            memcpy(g, g2, (size_t) p * sizeof(double));
+            memcpy(H, H2, (size_t) p * p * sizeof(double));
+        } else {
+            ll = sfo_eval(c, th, 2, g, H, NULL);
+        }
         if (!R_FINITE(ll)) { *status = 3; break; }
     }
     if (*status >= 3 || !R_FINITE(ll)) ll = sfo_eval(c, th, 0, NULL, NULL, NULL);
