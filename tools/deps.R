@@ -5,7 +5,7 @@ needed <- c(
   "roxygen2", "knitr", "rmarkdown", "generics", "testthat",
   # reference implementations the tests compare against
   "fixest", "plm", "frontier", "Benchmarking", "sampleSelection", "MatchIt", "AER",
-  "sandwich", "lmtest", "economiccomplexity", "REAT"
+  "sandwich", "lmtest", "economiccomplexity", "REAT", "sfaR"
 )
 have <- rownames(installed.packages())
 todo <- setdiff(needed, have)

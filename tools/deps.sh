@@ -8,7 +8,8 @@ set -eu
 apt_pkgs="pandoc qpdf r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown r-cran-generics r-cran-plm
   r-cran-matchit r-cran-aer r-cran-lmtest r-cran-sandwich r-cran-data.table r-cran-misctools
   r-cran-maxlik r-cran-rcpp r-cran-formula r-cran-numderiv r-cran-ucminf r-cran-quadprog
-  r-cran-systemfit r-cran-vgam r-cran-car r-cran-lpsolve"
+  r-cran-systemfit r-cran-vgam r-cran-car r-cran-lpsolve
+  r-cran-cubature r-cran-nleqslv r-cran-doparallel r-cran-httr r-cran-rcppparallel r-cran-openssl"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
