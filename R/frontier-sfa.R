@@ -423,6 +423,29 @@ sfa_engine_group <- function(s, start) {
 
 # ---- engine 2: observation-level models (src/sfa_obs.c) ----------------------
 
+# The method-of-moments start (Olson, Schmidt and Waldman 1980): from the
+# second and third central moments of the OLS residuals (sign-corrected so that
+# eps = v - u), su^3 = m3 / (sqrt(2/pi) (1 - 4/pi)) for a half-normal u and
+# -m3 / 2 for an exponential one, sv^2 = m2 - Var(u); gamma = su^2 / (su^2 + sv^2).
+# NA when the residuals are skewed the wrong way or sv^2 would be negative (a
+# grid search over gamma then starts the fit).
+sfa_moment_gamma <- function(res, sgn, dist) {
+  r <- sgn * (res - mean(res))
+  m2 <- mean(r^2)
+  m3 <- mean(r^3)
+  if (!(m3 < 0) || !(m2 > 0)) return(NA_real_)
+  if (dist == "exponential") {
+    su2 <- (-m3 / 2)^(2 / 3)
+    sv2 <- m2 - su2
+  } else {
+    su2 <- (m3 / (sqrt(2 / pi) * (1 - 4 / pi)))^(2 / 3)
+    sv2 <- m2 - (1 - 2 / pi) * su2
+  }
+  if (!(sv2 > 0)) return(NA_real_)
+  g <- su2 / (su2 + sv2)
+  if (g < 0.01 || g > 0.99) NA_real_ else g
+}
+
 sfa_model_code <- function(model) switch(model, cross = 0L, bc95 = 0L, tfe = 1L, tre = 2L)
 sfa_dist_code <- function(dist) switch(dist, halfnormal = 0L, truncnormal = 1L, exponential = 2L)
 
@@ -544,8 +567,9 @@ sfa_engine_obs <- function(s, start) {
                          s$ctl$starts, icpt, if (tre) R else 0L))
   dat <- list(as.double(ys), Xs, Zm, Zu, Zv, gstart, as.double(draws))
   ngrid <- 9L
+  gam0 <- if (panel_model) NA_real_ else sfa_moment_gamma(ols$res, s$sgn, s$dist)
   r <- .Call(C_sfo_fit, dat, iflags, as.double(st),
-             as.double(c(s2, s$ctl$reltol, s$ctl$maxit, lsw, ngrid, ols$b,
+             as.double(c(s2, s$ctl$reltol, s$ctl$maxit, lsw, ngrid, gam0, ols$b,
                          sfa_const_coef(Zu), sfa_const_coef(Zv))))
   info <- r$info
   theta <- stats::setNames(r$theta, inames)
@@ -611,10 +635,13 @@ sfa_finish <- function(fit, s, vcov, call, formula, depvar) {
                   "the fit is OLS with gamma = 0 and efficiencies 1.")
     }
   } else if (identical(fit$boundary, "gamma1")) {
+    # no interior maximum: the point reached is reported, without variances
     converged <- FALSE
+    Vh[] <- NA_real_
+    fit$bread[] <- NA_real_
     exr_warning("formula", "the likelihood keeps rising towards gamma = 1 (sigma_v -> 0, no noise): ",
                 "the maximum is on the boundary and the estimates are those of a nearly deterministic ",
-                "frontier; standard errors are not reliable",
+                "frontier; standard errors are not available",
                 if (s$model == "tfe") paste0(" (with true fixed effects and few periods this is the ",
                                              "incidental-parameter problem)") else "", ".")
   } else {

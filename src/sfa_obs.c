@@ -211,8 +211,10 @@ static double sfo_dens(int dist, double eps, const sfo_var *v, int need, double 
     lDxy[CH_R * 4 + CH_R] = 0.5 * pq;
     lDxy[CH_N * 4 + CH_N] = 0.5 * pq;
     lDxy[CH_R * 4 + CH_N] = lDxy[CH_N * 4 + CH_R] = -0.5 * pq;
-    for (int i = 0; i < 4; i++) {
-        for (int j = i; j < 4; j++) {
+    const int nc = dist == SFO_TN ? 4 : 3;      /* the half-normal has no mu channel */
+    if (nc == 3) H[3] = H[7] = H[11] = H[12] = H[13] = H[14] = H[15] = 0.0;
+    for (int i = 0; i < nc; i++) {
+        for (int j = i; j < nc; j++) {
             const double zxy = (Nxy[i * 4 + j] - Nx[i] * lD[j] - Nx[j] * lD[i]) / D
                                + z * (lD[i] * lD[j] - lDxy[i * 4 + j]);
             H[i * 4 + j] = lam * zxy + c2 * zx[i] * zx[j];
@@ -224,22 +226,22 @@ static double sfo_dens(int dist, double eps, const sfo_var *v, int need, double 
     H[CH_R * 4 + CH_N] += 0.5 * pq;
     /* -(eps + mu)^2 / (2 s2) */
     H[CH_E * 4 + CH_E] += -w;
-    H[CH_M * 4 + CH_M] += -w;
-    H[CH_E * 4 + CH_M] += -w;
     H[CH_E * 4 + CH_R] += r * w * P;
-    H[CH_R * 4 + CH_M] += r * w * P;
     H[CH_E * 4 + CH_N] += r * w * Q;
-    H[CH_N * 4 + CH_M] += r * w * Q;
     H[CH_R * 4 + CH_R] += 0.5 * r * r * w * P * (Q - P);
     H[CH_N * 4 + CH_N] += 0.5 * r * r * w * Q * (P - Q);
     H[CH_R * 4 + CH_N] += -r * r * w * pq;
-    if (dist == SFO_TN) {   /* -ln Phi(mu / su) */
+    if (dist == SFO_TN) {   /* the mu channel, and -ln Phi(mu / su) */
+        H[CH_M * 4 + CH_M] += -w;
+        H[CH_E * 4 + CH_M] += -w;
+        H[CH_R * 4 + CH_M] += r * w * P;
+        H[CH_N * 4 + CH_M] += r * w * Q;
         const double ca = lama * (a + lama);
         H[CH_R * 4 + CH_M] += 0.5 * lama * iu + ca * (-0.5 * a) * iu;
         H[CH_R * 4 + CH_R] += -0.25 * lama * a + ca * 0.25 * a * a;
         H[CH_M * 4 + CH_M] += ca * iu * iu;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < nc; i++)
         for (int j = 0; j < i; j++) H[i * 4 + j] = H[j * 4 + i];
     return l;
 }
@@ -326,10 +328,75 @@ static void sfo_var0(const sfo_ctx *c, const double *th, sfo_var *v0)
                              des_row(&c->V, th + c->off_v, 0), des_row(&c->M, th + c->off_m, 0), v0);
 }
 
+/* The homoscedastic cross-section (every non-frontier channel constant): the
+ * sums over observations are of g and H in the channels times the regressors
+ * only, and the constant Jacobian of the other parameters is applied once per
+ * chunk. */
+static void sfo_chunk_obs_homo(const sfo_ctx *c, const double *th, int need, int i0, int i1,
+                               double *acc, double *work)
+{
+    const int p = c->p, k = c->k, nq = p - k, n = c->n;
+    double *xr = work, *gb = xr + k, *Hbb = gb + k, *Hbq = Hbb + (size_t) k * k;
+    double gq[4] = {0, 0, 0, 0}, Hqq[16] = {0};
+    int cq[4];
+    double jq[4];
+    for (int q = 0; q < nq; q++) {
+        const int a = k + q;
+        cq[q] = c->chan[a];
+        jq[q] = a < c->off_u ? c->M.v[a - c->off_m] : a < c->off_v ? c->U.v[a - c->off_u] : c->V.v[a - c->off_v];
+    }
+    memset(gb, 0, (size_t) k * sizeof(double));
+    if (need == 2) memset(Hbb, 0, (size_t) k * (k + nq) * sizeof(double));
+    double g[4], H[16];
+    sfo_var v0;
+    sfo_var0(c, th, &v0);
+    double ll = 0.0;
+    for (int i = i0; i < i1; i++) {
+        double e = c->y[i];
+        for (int j = 0; j < k; j++) {
+            xr[j] = c->X[i + (R_xlen_t) j * n];
+            e -= xr[j] * th[j];
+        }
+        ll += sfo_dens(c->dist, c->S * e, &v0, need, g, H);
+        const double gE = g[CH_E];
+        for (int j = 0; j < k; j++) gb[j] += gE * xr[j];
+        for (int q = 0; q < nq; q++) gq[q] += g[cq[q]];
+        if (need < 2) continue;
+        const double hE = H[0];
+        for (int j = 0; j < k; j++) {
+            const double t = hE * xr[j];
+            double *Hr = Hbb + (size_t) j * k;
+            for (int l = j; l < k; l++) Hr[l] += t * xr[l];
+        }
+        for (int q = 0; q < nq; q++) {
+            const double hq = H[cq[q]];          /* row E */
+            double *Hc = Hbq + (size_t) q * k;
+            for (int j = 0; j < k; j++) Hc[j] += hq * xr[j];
+            for (int r = q; r < nq; r++) Hqq[q * 4 + r] += H[cq[q] * 4 + cq[r]];
+        }
+    }
+    acc[0] = ll;
+    double *ga = acc + 1, *Ha = acc + 1 + p;
+    const double S = c->S;
+    for (int j = 0; j < k; j++) ga[j] = -S * gb[j];
+    for (int q = 0; q < nq; q++) ga[k + q] = jq[q] * gq[q];
+    if (need < 2) return;
+    for (int j = 0; j < k; j++) {
+        for (int l = j; l < k; l++) Ha[(R_xlen_t) j * p + l] = Hbb[(size_t) j * k + l];
+        for (int q = 0; q < nq; q++) Ha[(R_xlen_t) j * p + k + q] = -S * jq[q] * Hbq[(size_t) q * k + j];
+    }
+    for (int q = 0; q < nq; q++)
+        for (int r = q; r < nq; r++) Ha[(R_xlen_t) (k + q) * p + k + r] = jq[q] * jq[r] * Hqq[q * 4 + r];
+}
+
 static void sfo_chunk_obs(const sfo_ctx *c, const double *th, int need, int i0, int i1,
                           double *acc, double *scores, double *work)
 {
     const int p = c->p;
+    if (c->homo && !scores && need > 0 && p - c->k <= 4) {
+        sfo_chunk_obs_homo(c, th, need, i0, i1, acc, work);
+        return;
+    }
     double *jv = work, *gl = work + p;
     double g[4], H[16];
     sfo_var v0, vb;
@@ -715,7 +782,7 @@ static void sfo_setup(sfo_ctx *c, SEXP dat, SEXP iflags)
     c->nchunk = (units + c->chunk - 1) / c->chunk;
     const int p = c->p;
     c->part = (double *) R_alloc((size_t) c->nchunk * (1 + p + (size_t) p * p), sizeof(double));
-    c->scr = 3 * (size_t) p + (size_t) c->maxT;
+    c->scr = 3 * (size_t) p + (size_t) c->maxT + 2 * (size_t) c->k + (size_t) c->k * (c->k + 4);
     c->homo = c->U.nr == 1 && c->V.nr == 1 && c->M.nr == 1;
     c->vscratch = (sfo_var *) R_alloc((size_t) c->nth * c->maxT, sizeof(sfo_var));
     c->vpscratch = (const sfo_var **) R_alloc((size_t) c->nth * c->maxT, sizeof(sfo_var *));
@@ -885,8 +952,9 @@ static void sfo_invert(int p, const double *H, double *V, int *ok)
 /*
  * .Call entry: maximum likelihood fit.
  *   dat, iflags: see sfo_setup; start: theta (length p) or length 0 (grid);
- *   dctrl = (s2, reltol, maxit, ln sw start, grid points) then b0 (k), cu
- *   (pu), cv (pv): the residual variance, tolerances, and the starting
+ *   dctrl = (s2, reltol, maxit, ln sw start, grid points, gamma0) then b0
+ *   (k), cu (pu), cv (pv): the residual variance, tolerances, the
+ *   method-of-moments gamma (NA: a grid over gamma instead), the starting
  *   frontier and the coefficients that make each log-variance design equal
  *   to a constant (1 for an intercept).
  * Returns list(theta, loglik, gradient, hessian, vcov (internal
@@ -899,10 +967,10 @@ SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl)
     sfo_setup(&c, dat, iflags);
     const int p = c.p, k = c.k;
     const int nstarts = INTEGER(iflags)[4];
-    const double *dc = exr_real_arg(dctrl, 5 + k + c.U.p + c.V.p, "dctrl");
-    const double s2 = dc[0], reltol = dc[1], lsw = dc[3];
+    const double *dc = exr_real_arg(dctrl, 6 + k + c.U.p + c.V.p, "dctrl");
+    const double s2 = dc[0], reltol = dc[1], lsw = dc[3], gam0 = dc[5];
     const int maxit = (int) dc[2], ngrid = (int) dc[4];
-    const double *b0 = dc + 5, *cu = b0 + k, *cv = cu + c.U.p;
+    const double *b0 = dc + 6, *cu = b0 + k, *cv = cu + c.U.p;
     if (TYPEOF(start) != REALSXP || (LENGTH(start) != 0 && LENGTH(start) != p))
         error("'start' must be a double vector of length 0 or %d", p);
     if (!(s2 > 0.0) || ngrid < 1 || ngrid > 99 || maxit < 1) error("'dctrl' out of range");
@@ -915,6 +983,17 @@ SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl)
     if (LENGTH(start) == p) {
         memcpy(starts, REAL(start), (size_t) p * sizeof(double));
         sfo_alpha_init(&c, starts);
+    } else if (gam0 > 0.0 && gam0 < 1.0) {
+        /* the method-of-moments start (OLS residuals' second and third
+         * moments) and, against local maxima, a distant gamma */
+        sfo_start(&c, b0, s2, gam0, lsw, cu, cv, starts);
+        sfo_alpha_init(&c, starts);
+        gridgam = gam0;
+        if (nstarts > 1) {
+            const double g2 = gam0 > 0.5 ? fmax(0.02, gam0 - 0.45) : fmin(0.98, gam0 + 0.45);
+            sfo_start(&c, b0, s2, g2, lsw, cu, cv, starts + p);
+            ns = 2;
+        }
     } else {
         double *gll = (double *) R_alloc(ngrid, sizeof(double));
         double gbest = R_NegInf;
