@@ -58,7 +58,11 @@
 #'   takes the next `draws` elements after unit \eqn{i-1}{i-1}). The draws are
 #'   deterministic, so fits are reproducible without a seed. Efficiencies
 #'   average the per-draw conditional expectations with the weights of the
-#'   simulated posterior of \eqn{w_i}{w_i} (Greene 2005).
+#'   simulated posterior of \eqn{w_i}{w_i} (Greene 2005). The simulation
+#'   error shrinks with the number of draws; it matters most for `sigmaW`
+#'   when \eqn{\sigma_w}{sigmaW} is large relative to \eqn{\sigma_v / \sqrt{T}}{sigma_v / sqrt(T)}
+#'   (the posterior of \eqn{w_i}{w_i} is then narrow and few draws fall in it):
+#'   check that the estimates are stable with a larger `control$draws`.
 #'
 #' Heteroscedasticity: `z_u` and `z_v` make the variances functions of
 #' covariates, \eqn{\ln \sigma_{u,i}^2 = z_{u,i}'\gamma_u}{ln su_i^2 = zu_i'gu} and
@@ -780,6 +784,10 @@ sfa_eval_at <- function(fit, coefs) {
 #' @return A numeric vector in (0, 1] aligned with the rows of the data given
 #'   to the fit, `NA` for rows dropped for missing values; for panels one
 #'   value per unit-period (as `frontier::efficiencies(fit, asInData = TRUE)`).
+#'   For the true fixed-effects model the residuals are taken from the
+#'   estimated unit intercepts; for the true random-effects model the
+#'   conditional expectations average over the simulated posterior of the
+#'   unit effect.
 #'   For a cost frontier the value is \eqn{E[\exp(-u) \mid \varepsilon]}{E[exp(-u) | e]}
 #'   (Farrell's cost efficiency, at most 1).
 #' @examples
