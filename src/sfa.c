@@ -548,16 +548,24 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
     REAL(info)[4] = newton_dec;
     SEXP grid = PROTECT(allocVector(REALSXP, 2));
     REAL(grid)[0] = gridgam; REAL(grid)[1] = gridll;
-    const char *nm[7] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid"};
-    SEXP out = PROTECT(exr_named_list(7, nm));
-    SET_VECTOR_ELT(out, 0, thS);
-    SET_VECTOR_ELT(out, 1, ScalarReal(bestll));
-    SET_VECTOR_ELT(out, 2, gr);
-    SET_VECTOR_ELT(out, 3, Hs);
-    SET_VECTOR_ELT(out, 4, Vs);
-    SET_VECTOR_ELT(out, 5, info);
-    SET_VECTOR_ELT(out, 6, grid);
-    UNPROTECT(7);
+    SEXP out = sfa_fit_list(thS, bestll, gr, Hs, Vs, info, grid, R_NilValue);
+    UNPROTECT(6);
+    return out;
+}
+
+/* The list every SFA fit returns to R: theta, loglik, gradient, hessian,
+ * vcov, info, grid and, when not R_NilValue, alpha (the true-FE intercepts).
+ * The arguments are protected by the caller. */
+SEXP sfa_fit_list(SEXP theta, double loglik, SEXP grad, SEXP hess, SEXP vcov, SEXP info,
+                  SEXP grid, SEXP alpha)
+{
+    const int na = alpha == R_NilValue ? 7 : 8;
+    const char *nm[8] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid", "alpha"};
+    SEXP out = PROTECT(exr_named_list(na, nm));
+    SEXP ll = PROTECT(ScalarReal(loglik));
+    SEXP el[8] = {theta, ll, grad, hess, vcov, info, grid, alpha};
+    for (int j = 0; j < na; j++) SET_VECTOR_ELT(out, j, el[j]);
+    UNPROTECT(2);
     return out;
 }
 

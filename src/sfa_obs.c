@@ -1058,17 +1058,8 @@ SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl)
     REAL(grid)[0] = gridgam; REAL(grid)[1] = gridll;
     SEXP al = PROTECT(allocVector(REALSXP, c.model == SFO_TFE ? c.G : 0));
     if (c.model == SFO_TFE) memcpy(REAL(al), c.alpha, (size_t) c.G * sizeof(double));
-    const char *nm[8] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid", "alpha"};
-    SEXP out = PROTECT(exr_named_list(8, nm));
-    SET_VECTOR_ELT(out, 0, thS);
-    SET_VECTOR_ELT(out, 1, ScalarReal(bestll));
-    SET_VECTOR_ELT(out, 2, gr);
-    SET_VECTOR_ELT(out, 3, Hs);
-    SET_VECTOR_ELT(out, 4, Vs);
-    SET_VECTOR_ELT(out, 5, info);
-    SET_VECTOR_ELT(out, 6, grid);
-    SET_VECTOR_ELT(out, 7, al);
-    UNPROTECT(8);
+    SEXP out = sfa_fit_list(thS, bestll, gr, Hs, Vs, info, grid, al);
+    UNPROTECT(7);
     return out;
 }
 
