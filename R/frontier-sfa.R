@@ -396,7 +396,8 @@ sfa_engine_group <- function(s, start) {
   perm <- match(onames, inames)
   st <- sfa_start_values(start, onames, function(v) as.numeric(v[inames]))
   sfa_skew_warning(ols, s$type)
-  iflags <- as.integer(c(s$sgn, has_eta, icpt, s$ctl$starts, if (s$dist == "exponential") 2L else 0L))
+  iflags <- as.integer(c(s$sgn, has_eta, icpt, s$ctl$starts, if (s$dist == "exponential") 2L else 0L,
+                         s$cores))
   cargs <- list(as.double(ys), Xs, gstart, as.double(tt), Zg, iflags)
   r <- .Call(C_sfa_fit, cargs[[1]], Xs, gstart, cargs[[4]], Zg, iflags, as.double(st),
              as.double(c(ols$s2, s$ctl$reltol, s$ctl$maxit, ols$b)))

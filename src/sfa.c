@@ -38,6 +38,7 @@
 #include <Rmath.h>
 
 #define SFA_LN2PI 1.8378770664093454836
+#define SFA_CHUNK 256
 
 typedef struct {
     int n, k, m, G, has_eta, icpt, dist;   /* dist: 0 half/truncated normal, 2 exponential */
@@ -51,45 +52,34 @@ typedef struct {
     double *cpar, *cgrad;
     double cval;
     int cvalid, nfeval;
+    int nth, nchunk;        /* threads; chunks of SFA_CHUNK groups */
+    double *part;           /* nchunk x (4 + m) chunk sums */
 } sfa_ctx;
 
 static int sfa_npar(const sfa_ctx *c) { return c->k + c->m + 2 + c->has_eta; }
 
 /*
- * sfa_loglik_kernel: log-likelihood (and gradient when grad != NULL) at
- * theta = (b, delta, sigmaSq, gamma, eta). Returns -Inf outside the parameter
- * space. Uses the context's scratch e, h, r. With scores != NULL (G x p,
- * column-major, grad required) it also writes each group's contribution to the
- * gradient: the scores of the sandwich variances.
+ * The groups g0..g1-1 of the log-likelihood at theta (e, h computed): acc =
+ * (l, dl/dU, dl/dV, dl/deta, dl/ddelta[m]); with grad, the row weights r of
+ * the frontier's gradient (X'r) and, when scores != NULL, the groups' scores.
+ * Pure: runs in OpenMP regions over disjoint group ranges.
  */
-static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad, double *scores)
+static void sfa_groups(const sfa_ctx *c, const double *theta, int grad, double *scores, int g0,
+                       int g1, double *acc)
 {
     const int n = c->n, k = c->k, m = c->m, G = c->G;
-    const double *b = theta, *delta = theta + k;
+    const double *delta = theta + k;
     const double s2 = theta[k + m], gam = theta[k + m + 1];
-    const double eta = c->has_eta ? theta[k + m + 2] : 0.0;
     const double S = c->sgn;
-    if (!(s2 > 0.0) || !(gam > 0.0) || !(gam < 1.0) || !R_FINITE(s2) || !R_FINITE(eta))
-        return R_NegInf;
     const double U = gam * s2, V = (1.0 - gam) * s2, sqU = sqrt(U);
-    double *e = c->e, *h = c->h, *r = c->r;
-
-    /* e = S (y - X b) */
-    memcpy(e, c->y, (size_t) n * sizeof(double));
-    if (k > 0) {
-        int one = 1, nn = n, kk = k;
-        double mone = -1.0, pone = 1.0;
-        F77_CALL(dgemv)("N", &nn, &kk, &mone, c->X, &nn, b, &one, &pone, e, &one FCONE);
-    }
-    if (S < 0) for (int i = 0; i < n; i++) e[i] = -e[i];
-    if (c->has_eta) for (int i = 0; i < n; i++) h[i] = exp(-eta * c->tt[i]);
-
+    const double *e = c->e, *h = c->h;
+    double *r = c->r;
     double ll = 0.0, gU = 0.0, gV = 0.0, geta = 0.0;
-    double *gdel = grad ? grad + k : NULL;
-    if (grad) for (int j = 0; j < m; j++) gdel[j] = 0.0;
+    double *gdel = acc + 4;
+    for (int j = 0; j < m; j++) gdel[j] = 0.0;
     double last_mu = R_NaN, lp_m0 = 0.0, lam_m0 = 0.0;
 
-    for (int g = 0; g < G; g++) {
+    for (int g = g0; g < g1; g++) {
         const int i0 = c->gs[g], i1 = c->gs[g + 1];
         const double T = (double) (i1 - i0);
         double A = 0.0, B = 0.0, C = 0.0, SA = 0.0, SB = 0.0;
@@ -164,6 +154,55 @@ static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad,
             scores[g + (R_xlen_t) (k + m + 1) * G] = s2 * (gUg - gVg);
             if (c->has_eta) scores[g + (R_xlen_t) (k + m + 2) * G] = getag;
         }
+    }
+    acc[0] = ll; acc[1] = gU; acc[2] = gV; acc[3] = geta;
+}
+
+/*
+ * sfa_loglik_kernel: log-likelihood (and gradient when grad != NULL) at
+ * theta = (b, delta, sigmaSq, gamma, eta). Returns -Inf outside the parameter
+ * space. Uses the context's scratch e, h, r. With scores != NULL (G x p,
+ * column-major, grad required) it also writes each group's contribution to the
+ * gradient: the scores of the sandwich variances.
+ */
+static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad, double *scores)
+{
+    const int n = c->n, k = c->k, m = c->m, G = c->G;
+    const double *b = theta;
+    const double s2 = theta[k + m], gam = theta[k + m + 1];
+    const double eta = c->has_eta ? theta[k + m + 2] : 0.0;
+    const double S = c->sgn;
+    if (!(s2 > 0.0) || !(gam > 0.0) || !(gam < 1.0) || !R_FINITE(s2) || !R_FINITE(eta))
+        return R_NegInf;
+    double *e = c->e, *h = c->h, *r = c->r;
+
+    /* e = S (y - X b) */
+    memcpy(e, c->y, (size_t) n * sizeof(double));
+    if (k > 0) {
+        int one = 1, nn = n, kk = k;
+        double mone = -1.0, pone = 1.0;
+        F77_CALL(dgemv)("N", &nn, &kk, &mone, c->X, &nn, b, &one, &pone, e, &one FCONE);
+    }
+    if (S < 0) for (int i = 0; i < n; i++) e[i] = -e[i];
+    if (c->has_eta) for (int i = 0; i < n; i++) h[i] = exp(-eta * c->tt[i]);
+
+    /* the groups in fixed chunks, summed in chunk order: the same result
+     * for any number of threads */
+    const int nc = c->nchunk, w = 4 + m;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(c->nth) schedule(dynamic, 1)
+#endif
+    for (int ch = 0; ch < nc; ch++) {
+        const int g0 = ch * SFA_CHUNK, g1 = g0 + SFA_CHUNK < G ? g0 + SFA_CHUNK : G;
+        sfa_groups(c, theta, grad != NULL, scores, g0, g1, c->part + (size_t) ch * w);
+    }
+    double ll = 0.0, gU = 0.0, gV = 0.0, geta = 0.0;
+    double *gdel = grad ? grad + k : NULL;
+    if (grad) for (int j = 0; j < m; j++) gdel[j] = 0.0;
+    for (int ch = 0; ch < nc; ch++) {
+        const double *acc = c->part + (size_t) ch * w;
+        ll += acc[0]; gU += acc[1]; gV += acc[2]; geta += acc[3];
+        if (grad) for (int j = 0; j < m; j++) gdel[j] += acc[4 + j];
     }
     if (grad) {
         if (k > 0) {
@@ -308,7 +347,7 @@ static void sfa_grid_theta(const sfa_ctx *c, const double *bols, double s2ols,
 
 static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
-    const int *fl = exr_int_arg(iflags, 5, "iflags");
+    const int *fl = exr_int_arg(iflags, 6, "iflags");
     c->n = LENGTH(y);
     if (c->n < 1) error("'y' is empty");
     c->y = exr_real_arg(y, -1, "y");
@@ -342,12 +381,15 @@ static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, 
     c->cgrad = (double *) R_alloc(p, sizeof(double));
     c->cvalid = 0;
     c->nfeval = 0;
+    c->nth = exr_threads(fl[5]);
+    c->nchunk = (c->G + SFA_CHUNK - 1) / SFA_CHUNK;
+    c->part = (double *) R_alloc((size_t) c->nchunk * (4 + c->m), sizeof(double));
 }
 
 /*
  * .Call entry: log-likelihood and analytic gradient at theta.
  * iflags = (sign: 1 production / -1 cost, has_eta, intercept column or -1, number of
- * starts, distribution: 0 half-normal or truncated normal, 2 exponential).
+ * starts, distribution: 0 half-normal or truncated normal, 2 exponential, cores).
  */
 SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
