@@ -846,9 +846,11 @@ static int sfo_boundary(const sfo_ctx *c, const double *th)
 
 /* Newton-Raphson from th (updated in place). Returns the log-likelihood;
  * *status: 0 converged, 1 iteration limit, 2 no ascent possible (a flat or
- * boundary point), 3 not finite, 4 heading for gamma = 1, 5 for gamma = 0. */
+ * boundary point), 3 not finite, 4 heading for gamma = 1, 5 for gamma = 0,
+ * 6 within a tenth of a standard error of ref, the maximum found from an
+ * earlier start (Href its Hessian). Hout (optional) receives the last Hessian. */
 static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *status, int *iter,
-                         double *dec_out)
+                         double *dec_out, double *Hout, const double *ref, const double *Href)
 {
     const int p = c->p;
     double *g = (double *) R_alloc(p, sizeof(double));
@@ -870,19 +872,26 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
         double dec = 0.0;
         for (int j = 0; j < p; j++) dec += step[j] * g[j];
         *dec_out = dec;
-        const double tol = reltol * 1e-2 * fmax(1.0, fabs(ll));
+        const double tol = reltol * 1e-4 * fmax(1.0, fabs(ll));
         if (tau == 0.0 && dec < tol) { *status = 0; break; }
         /* keep log-variance steps moderate: exp() of a huge step is not informative */
         double smax = 0.0;
         for (int j = c->off_m; j < p; j++) smax = fmax(smax, fabs(step[j]));
         double t = smax > 5.0 ? 5.0 / smax : 1.0, lln = R_NegInf;
-        int ok = 0, have_d2 = 0;
+        int ok = 0, have_d2 = 0, last = 0;
         for (int ls = 0; ls < 50; ls++, t *= 0.5) {
             for (int j = 0; j < p; j++) tn[j] = th[j] + t * step[j];
             /* the first trial is usually accepted: evaluate it with its
              * derivatives at once (they are then the next iteration's) */
             lln = sfo_eval(c, tn, ls == 0 ? 2 : 0, g2, H2, NULL);
             if (R_FINITE(lln) && lln >= ll + 1e-4 * t * dec) { ok = 1; have_d2 = ls == 0; break; }
+            /* in the quadratic region the gain is below the rounding of the
+             * sum: take the full Newton step if it loses nothing, and stop */
+            if (ls == 0 && t == 1.0 && tau == 0.0 && dec < 1e-6 * fmax(1.0, fabs(ll)) &&
+                R_FINITE(lln) && lln >= ll - 1e-10 * fmax(1.0, fabs(ll))) {
+                ok = have_d2 = last = 1;
+                break;
+            }
         }
         if (!ok) {
             /* no improvement along the Newton direction: converged to rounding
@@ -898,6 +907,19 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
             ll = lln;
             break;
         }
+        if (ref) {
+            /* a further start that has come within a tenth of a standard
+             * error of the maximum already found ((th - ref)' (-H) (th - ref)
+             * < 0.01) is in its basin: it would only find it again */
+            double d = 0.0;
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++) d -= (th[a] - ref[a]) * Href[a + b * p] * (th[b] - ref[b]);
+            if (d < 1e-2) {
+                *status = 6;
+                ll = lln;
+                break;
+            }
+        }
         if (have_d2) {
             ll = lln;
             memcpy(g, g2, (size_t) p * sizeof(double));
@@ -906,8 +928,10 @@ static double sfo_newton(sfo_ctx *c, double *th, int maxit, double reltol, int *
             ll = sfo_eval(c, th, 2, g, H, NULL);
         }
         if (!R_FINITE(ll)) { *status = 3; break; }
+        if (last) { *status = 0; break; }
     }
     if (*status >= 3 || !R_FINITE(ll)) ll = sfo_eval(c, th, 0, NULL, NULL, NULL);
+    if (Hout) memcpy(Hout, H, (size_t) p * p * sizeof(double));
     return ll;
 }
 
@@ -1022,11 +1046,16 @@ SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl)
     double bestll = R_NegInf, bestdec = NA_REAL;
     int status = 3, iter = 0;
     double *alpha_best = c.model == SFO_TFE ? (double *) R_alloc(c.G, sizeof(double)) : NULL;
+    double *H1 = (double *) R_alloc((size_t) p * p, sizeof(double));
+    int have_ref = 0;
     for (int s = 0; s < ns; s++) {
         memcpy(th, starts + (size_t) s * p, (size_t) p * sizeof(double));
         int st = 3;
         double dec = NA_REAL;
-        double l = sfo_newton(&c, th, maxit, reltol, &st, &iter, &dec);
+        double l = sfo_newton(&c, th, maxit, reltol, &st, &iter, &dec, s == 0 ? H1 : NULL,
+                              have_ref ? best : NULL, H1);
+        if (s == 0) have_ref = st == 0;
+        if (st == 6) continue;      /* joined the first start's maximum */
         if (s == 0 || (R_FINITE(l) && l > bestll)) {
             bestll = l;
             status = st;
