@@ -87,9 +87,13 @@
 #' \eqn{(\beta, \delta, \ln\sigma_u^2, \ln\sigma_v^2, \ln\sigma_w)}{(b, delta, ln su^2, ln sv^2, ln sigmaW)};
 #' `"bc92"` uses R's BFGS (`vmmin`) on \eqn{(\beta, \mu, \log\sigma^2, \mathrm{logit}\,\gamma, \eta)}{(b, mu, log sigmaSq, logit gamma, eta)}
 #' followed by Newton steps on a Hessian from differences of the analytic
-#' gradient. Starts: corrected OLS (the within estimator for `"tfe"`) and the
-#' best point of a grid over \eqn{\gamma}{gamma} (as FRONTIER does), and a second,
-#' distant grid point against local maxima. Standard errors come from the
+#' gradient. Starts: for cross-sections the method-of-moments estimates
+#' (Olson, Schmidt and Waldman 1980) from the OLS residuals, otherwise (or
+#' when the residuals' skewness rules them out) corrected OLS (the within
+#' estimator for `"tfe"`) at the best point of a grid over \eqn{\gamma}{gamma}
+#' (as FRONTIER does); below 10,000 observations also a second, distant start
+#' against local maxima (a start that comes within a tenth of a standard
+#' error of the first maximum stops there). Standard errors come from the
 #' inverse of the Hessian at the maximum (transformed to `sigmaSq`, `gamma`
 #' and `sigmaW` by the delta method).
 #'
@@ -133,8 +137,11 @@
 #' @param start optional starting values, named and ordered as the
 #'   coefficients of the fit (skips the grid search).
 #' @param control a list: `reltol` (relative tolerance, default `1e-10`),
-#'   `maxit` (default 1000 iterations), `starts` (1 or 2 starting points,
-#'   default 2), `draws` (Halton draws per unit for `"tre"`, default 250).
+#'   `maxit` (default 1000 iterations), `starts` (1 or 2 starting points;
+#'   by default 2 below 10,000 observations and 1 from there on, where the
+#'   moment-based start lies close to the maximum, as in \pkg{sfaR},
+#'   \pkg{frontier} and Stata, which use one), `draws` (Halton draws per unit
+#'   for `"tre"`, default 250).
 #' @param cores threads for the likelihood (default
 #'   `getOption("exportres.cores", 1)`); results do not depend on it.
 #' @return An object of class `c("exr_sfa", "exr_model")`: `coefficients`
@@ -157,6 +164,7 @@
 #'   Greene (2005) J. Econometrics 126, 269-303.
 #'   Kodde and Palm (1986) Econometrica 54, 1243-1248.
 #'   Meeusen and van den Broeck (1977) International Economic Review 18, 435-444.
+#'   Olson, Schmidt and Waldman (1980) J. Econometrics 13, 67-82.
 #'   Wang (2002) J. Productivity Analysis 18, 241-253.
 #' @seealso [efficiency()], [sfa_distance()]
 #' @examples
@@ -201,7 +209,7 @@ sfa <- function(formula, data, panel = NULL, dist = c("halfnormal", "truncnormal
 
 sfa_control <- function(control) {
   if (!is.list(control)) exr_error("control", "expected a list.")
-  ctl <- list(reltol = 1e-10, maxit = 1000, starts = 2L, draws = 250L)
+  ctl <- list(reltol = 1e-10, maxit = 1000, starts = NULL, draws = 250L)
   bad <- setdiff(names(control), names(ctl))
   if (length(bad)) exr_error("control", "unknown element(s) ", paste(bad, collapse = ", "), ".")
   ctl[names(control)] <- control
@@ -211,7 +219,9 @@ sfa_control <- function(control) {
   if (!is.numeric(ctl$maxit) || length(ctl$maxit) != 1L || !(ctl$maxit >= 1)) {
     exr_error("control", "maxit must be a positive whole number.")
   }
-  if (!(ctl$starts %in% 1:2)) exr_error("control", "starts must be 1 or 2.")
+  if (!is.null(ctl$starts) && !(length(ctl$starts) == 1L && ctl$starts %in% 1:2)) {
+    exr_error("control", "starts must be 1 or 2.")
+  }
   if (!is.numeric(ctl$draws) || length(ctl$draws) != 1L || !(ctl$draws >= 1) ||
       ctl$draws != round(ctl$draws)) {
     exr_error("control", "draws must be a positive whole number.")
@@ -294,6 +304,10 @@ sfa_core <- function(fml, data, panel, dist, model, eta, z, z_u = NULL, z_v = NU
                     extra = if (!is.null(pcols)) list(data[[pcols[1L]]], data[[pcols[2L]]]))
   n <- length(d$y)
   if (n < 2L || stats::var(d$y) == 0) exr_error("formula", "the response has zero variance (or fewer than 2 rows).")
+  # a second, distant start guards against local maxima, a small-sample
+  # concern: with 10,000 observations or more the moment-based start is taken
+  # to lie in the basin of the global maximum (as sfaR, frontier and Stata do)
+  if (is.null(ctl$starts)) ctl$starts <- if (n < 10000L) 2L else 1L
   Zm <- sfa_check_part(d$parts[["z"]], "z")
   Zu <- sfa_check_part(d$parts[["z_u"]], "z_u")
   Zv <- sfa_check_part(d$parts[["z_v"]], "z_v")
