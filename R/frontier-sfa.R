@@ -912,8 +912,8 @@ sfa_distance <- function(outputs, inputs, data, form = c("cobb-douglas", "transl
                control = list(), cores = getOption("exportres.cores", 1L))
   bad <- setdiff(names(dots), names(args))
   if (length(bad)) exr_error("...", "unknown argument(s) ", paste(bad, collapse = ", "), ".")
-  if (!is.null(dots$z) && is.null(dots$model)) dots$model <- "bc95"
-  if (!is.null(dots$z) && is.null(dots$dist)) dots$dist <- "truncnormal"
+  if (!is.null(dots[["z"]]) && is.null(dots[["model"]])) dots$model <- "bc95"
+  if (!is.null(dots[["z"]]) && is.null(dots[["dist"]])) dots$dist <- "truncnormal"
   args[names(dots)] <- dots
   # the derived variables become columns, so the design goes through the
   # package's one design builder like every other model

@@ -213,6 +213,16 @@ test_that("sfa_distance recovers a composite-output technology (the aif design)"
   expect_true(all(abs(fit$coefficients[names(truth)] - truth) < 3 * se))
   expect_gt(stats::cor(efficiency(fit), exp(-d$u)), 0.9)
   expect_equal(fit$depvar, "log(patents)")
+  # the new models and variance functions pass through
+  ex <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d, dist = "exponential",
+                     z_u = ~ log(edu))
+  expect_identical(ex$dist, "exponential")
+  expect_identical(ex$model, "cross")
+  expect_true("Zu_log(edu)" %in% names(coef(ex)))
+  fe <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d,
+                     panel = c("city", "year"), model = "tfe")
+  expect_identical(fe$model, "tfe")
+  expect_length(fe$alpha, N)
   # translog nests Cobb-Douglas: the log-likelihood can only rise
   tl <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d, form = "translog")
   cd <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d)
@@ -383,6 +393,7 @@ expect_as_sfar <- function(ours, r, het = FALSE, coef_tol = 1e-4) {
 }
 
 test_that("half-normal, truncated normal and exponential match sfaR::sfacross on its own data", {
+  skip_under_valgrind()
   skip_if_no_reference("sfaR")
   utility <- dairyspain <- NULL
   data("utility", package = "sfaR", envir = environment())
@@ -403,6 +414,7 @@ test_that("half-normal, truncated normal and exponential match sfaR::sfacross on
 })
 
 test_that("variance functions z_u, z_v match sfaR's uhet, vhet", {
+  skip_under_valgrind()
   skip_if_no_reference("sfaR")
   utility <- NULL
   data("utility", package = "sfaR", envir = environment())
@@ -457,6 +469,7 @@ tfe_full <- function(y, D, X, dist, S = 1) {
 }
 
 test_that("true fixed effects: the maximum of the full likelihood with one dummy per unit", {
+  skip_under_valgrind()
   skip_if_no_reference("sfaR")
   utility <- NULL
   data("utility", package = "sfaR", envir = environment())
@@ -513,6 +526,7 @@ sim_true_panel <- function(N, Tn, seed, model, sw = 0.3, su = 0.3, sv = 0.15, di
 }
 
 test_that("true random effects: the simulated likelihood agrees with the exact one by quadrature", {
+  skip_under_valgrind()
   p <- sim_true_panel(60, 8, 8, "tre", su = 0.4)
   fit <- sfa(y ~ x1 + x2, p, panel = c("id", "t"), model = "tre")
   expect_true(fit$converged)
