@@ -220,8 +220,8 @@ test_that("sfa_distance recovers a composite-output technology (the aif design)"
   expect_identical(ex$dist, "exponential")
   expect_identical(ex$model, "cross")
   expect_true("Zu_log(edu)" %in% names(coef(ex)))
-  fe <- sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d,
-                     panel = c("city", "year"), model = "tfe")
+  fe <- suppressWarnings(sfa_distance(c("patents", "contracts"), c("rd_staff", "rd_capital"), d,
+                                      panel = c("city", "year"), model = "tfe"))
   expect_identical(fe$model, "tfe")
   expect_length(fe$alpha, N)
   # translog nests Cobb-Douglas: the log-likelihood can only rise
