@@ -266,6 +266,12 @@ SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP i
 SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP start, SEXP dctrl);
 SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
 SEXP sfa_scores(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags);
+SEXP sfa_fit_list(SEXP theta, double loglik, SEXP grad, SEXP hess, SEXP vcov, SEXP info,
+                  SEXP grid, SEXP alpha);
+
+/* ---- stochastic frontier, observation level: sfa_obs.c ----------------------- */
+SEXP sfo_fit(SEXP dat, SEXP iflags, SEXP start, SEXP dctrl);
+SEXP sfo_eval_at(SEXP theta, SEXP dat, SEXP iflags, SEXP what, SEXP alpha0);
 
 /* ---- dynamic-panel GMM: gmm.c --------------------------------------------- */
 SEXP gmm_layout(SEXP ispec, SEXP gspec);

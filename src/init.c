@@ -46,6 +46,8 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(sfa_fit, 8),
     CALLDEF(sfa_efficiency, 7),
     CALLDEF(sfa_scores, 7),
+    CALLDEF(sfo_fit, 4),
+    CALLDEF(sfo_eval_at, 5),
     /* dynamic-panel GMM */
     CALLDEF(gmm_layout, 2),
     CALLDEF(gmm_moments, 11),

@@ -11,6 +11,13 @@
  *     group, h = 1, mu = 0 (half-normal) or mu constant (truncated normal);
  *   - Battese and Coelli (1992): groups are firms, h_t time-varying (eta) or 1;
  *   - Battese and Coelli (1995): one row per group, mu_g = z_g'delta.
+ * (Since issue 16 the cross-section and BC95 models, heteroscedastic variances
+ * and the true fixed- and random-effects models are fitted by the
+ * observation-level engine in sfa_obs.c; this file fits BC92.)
+ * With an exponential u_g (mean su, Meeusen-van den Broeck), u_g | e_g is
+ * N+(mu*, V / A), mu* = -(B + V / su) / A, and
+ *     l_g = -(T-1)/2 ln(2 pi V) - 1/2 ln A - ln su - C / (2V) + z*^2 / 2 + ln Phi(z*),
+ * z* = mu* sqrt(A / V).
  * The group log-likelihood (Battese and Coelli 1992, eq. A.6, written in
  * su2 = U, sv2 = V) with A = sum h^2, B = sum h e, C = sum e^2, D = V + U A,
  *     mu* = (mu V - U B) / D,  s*^2 = U V / D,  z* = mu* / s*,
@@ -31,9 +38,10 @@
 #include <Rmath.h>
 
 #define SFA_LN2PI 1.8378770664093454836
+#define SFA_CHUNK 256
 
 typedef struct {
-    int n, k, m, G, has_eta, icpt;
+    int n, k, m, G, has_eta, icpt, dist;   /* dist: 0 half/truncated normal, 2 exponential */
     double sgn;
     const double *y, *X, *tt, *Z;
     const int *gs;          /* G + 1 group offsets into the sorted rows */
@@ -44,45 +52,34 @@ typedef struct {
     double *cpar, *cgrad;
     double cval;
     int cvalid, nfeval;
+    int nth, nchunk;        /* threads; chunks of SFA_CHUNK groups */
+    double *part;           /* nchunk x (4 + m) chunk sums */
 } sfa_ctx;
 
 static int sfa_npar(const sfa_ctx *c) { return c->k + c->m + 2 + c->has_eta; }
 
 /*
- * sfa_loglik_kernel: log-likelihood (and gradient when grad != NULL) at
- * theta = (b, delta, sigmaSq, gamma, eta). Returns -Inf outside the parameter
- * space. Uses the context's scratch e, h, r. With scores != NULL (G x p,
- * column-major, grad required) it also writes each group's contribution to the
- * gradient: the scores of the sandwich variances.
+ * The groups g0..g1-1 of the log-likelihood at theta (e, h computed): acc =
+ * (l, dl/dU, dl/dV, dl/deta, dl/ddelta[m]); with grad, the row weights r of
+ * the frontier's gradient (X'r) and, when scores != NULL, the groups' scores.
+ * Pure: runs in OpenMP regions over disjoint group ranges.
  */
-static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad, double *scores)
+static void sfa_groups(const sfa_ctx *c, const double *theta, int grad, double *scores, int g0,
+                       int g1, double *acc)
 {
     const int n = c->n, k = c->k, m = c->m, G = c->G;
-    const double *b = theta, *delta = theta + k;
+    const double *delta = theta + k;
     const double s2 = theta[k + m], gam = theta[k + m + 1];
-    const double eta = c->has_eta ? theta[k + m + 2] : 0.0;
     const double S = c->sgn;
-    if (!(s2 > 0.0) || !(gam > 0.0) || !(gam < 1.0) || !R_FINITE(s2) || !R_FINITE(eta))
-        return R_NegInf;
     const double U = gam * s2, V = (1.0 - gam) * s2, sqU = sqrt(U);
-    double *e = c->e, *h = c->h, *r = c->r;
-
-    /* e = S (y - X b) */
-    memcpy(e, c->y, (size_t) n * sizeof(double));
-    if (k > 0) {
-        int one = 1, nn = n, kk = k;
-        double mone = -1.0, pone = 1.0;
-        F77_CALL(dgemv)("N", &nn, &kk, &mone, c->X, &nn, b, &one, &pone, e, &one FCONE);
-    }
-    if (S < 0) for (int i = 0; i < n; i++) e[i] = -e[i];
-    if (c->has_eta) for (int i = 0; i < n; i++) h[i] = exp(-eta * c->tt[i]);
-
+    const double *e = c->e, *h = c->h;
+    double *r = c->r;
     double ll = 0.0, gU = 0.0, gV = 0.0, geta = 0.0;
-    double *gdel = grad ? grad + k : NULL;
-    if (grad) for (int j = 0; j < m; j++) gdel[j] = 0.0;
+    double *gdel = acc + 4;
+    for (int j = 0; j < m; j++) gdel[j] = 0.0;
     double last_mu = R_NaN, lp_m0 = 0.0, lam_m0 = 0.0;
 
-    for (int g = 0; g < G; g++) {
+    for (int g = g0; g < g1; g++) {
         const int i0 = c->gs[g], i1 = c->gs[g + 1];
         const double T = (double) (i1 - i0);
         double A = 0.0, B = 0.0, C = 0.0, SA = 0.0, SB = 0.0;
@@ -104,24 +101,39 @@ static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad,
             lam_m0 = exr_mills(m0, lp_m0);
             last_mu = mu;
         }
-        const double D = V + U * A, w = sqrt(U * V * D);
-        const double zs = (mu * V - U * B) / w, lp_zs = exr_lphi(zs);
-        ll += -0.5 * T * SFA_LN2PI - 0.5 * (T - 1.0) * log(V) - 0.5 * log(D) - lp_m0
-              + lp_zs + 0.5 * zs * zs - 0.5 * C / V - 0.5 * mu * mu / U;
-        if (!grad) continue;
-        const double gs = exr_mills(zs, lp_zs) + zs;          /* d l / d z* */
-        const double lB = -gs * U / w, lC = -0.5 / V;
-        const double lmu = gs * V / w - lam_m0 / sqU - mu / U;
-        const double dzU = -B / w - zs * (D + U * A) / (2.0 * U * D);
-        const double dzV = mu / w - zs * (D + V) / (2.0 * V * D);
-        const double gUg = -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU)
-                           + mu * mu / (2.0 * U * U);
-        const double gVg = -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+        double lA, lB, lC = -0.5 / V, lmu = 0.0, gUg, gVg;
+        if (c->dist == 2) {
+            /* exponential u_g with mean su = sqrt(U): u_g | e ~ N+(mu*, V / A),
+             * mu* = -(B + V / su) / A, z* = mu* sqrt(A / V) */
+            const double w = sqrt(A * V);
+            const double zs = -(B + V / sqU) / w, lp_zs = exr_lphi(zs);
+            ll += -0.5 * (T - 1.0) * (SFA_LN2PI + log(V)) - 0.5 * log(A) - 0.5 * log(U)
+                  - 0.5 * C / V + 0.5 * zs * zs + lp_zs;
+            if (!grad) continue;
+            const double gs = exr_mills(zs, lp_zs) + zs;
+            lB = -gs / w;
+            lA = -0.5 / A - gs * zs / (2.0 * A);
+            gUg = -0.5 / U + gs * V / (2.0 * U * sqU * w);
+            gVg = -(T - 1.0) / (2.0 * V) + C / (2.0 * V * V) + gs * (B / V - 1.0 / sqU) / (2.0 * w);
+        } else {
+            const double D = V + U * A, w = sqrt(U * V * D);
+            const double zs = (mu * V - U * B) / w, lp_zs = exr_lphi(zs);
+            ll += -0.5 * T * SFA_LN2PI - 0.5 * (T - 1.0) * log(V) - 0.5 * log(D) - lp_m0
+                  + lp_zs + 0.5 * zs * zs - 0.5 * C / V - 0.5 * mu * mu / U;
+            if (!grad) continue;
+            const double gs = exr_mills(zs, lp_zs) + zs;          /* d l / d z* */
+            lB = -gs * U / w;
+            lmu = gs * V / w - lam_m0 / sqU - mu / U;
+            const double dzU = -B / w - zs * (D + U * A) / (2.0 * U * D);
+            const double dzV = mu / w - zs * (D + V) / (2.0 * V * D);
+            gUg = -A / (2.0 * D) + gs * dzU + lam_m0 * mu / (2.0 * U * sqU) + mu * mu / (2.0 * U * U);
+            gVg = -(T - 1.0) / (2.0 * V) - 1.0 / (2.0 * D) + gs * dzV + C / (2.0 * V * V);
+            lA = -U / (2.0 * D) * (1.0 + gs * zs);
+        }
         double getag = 0.0;
         gU += gUg;
         gV += gVg;
         if (c->has_eta) {
-            const double lA = -U / (2.0 * D) * (1.0 + gs * zs);
             getag = -2.0 * lA * SA - lB * SB;
             geta += getag;
             for (int i = i0; i < i1; i++) r[i] = -S * (lB * h[i] + 2.0 * lC * e[i]);
@@ -142,6 +154,55 @@ static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad,
             scores[g + (R_xlen_t) (k + m + 1) * G] = s2 * (gUg - gVg);
             if (c->has_eta) scores[g + (R_xlen_t) (k + m + 2) * G] = getag;
         }
+    }
+    acc[0] = ll; acc[1] = gU; acc[2] = gV; acc[3] = geta;
+}
+
+/*
+ * sfa_loglik_kernel: log-likelihood (and gradient when grad != NULL) at
+ * theta = (b, delta, sigmaSq, gamma, eta). Returns -Inf outside the parameter
+ * space. Uses the context's scratch e, h, r. With scores != NULL (G x p,
+ * column-major, grad required) it also writes each group's contribution to the
+ * gradient: the scores of the sandwich variances.
+ */
+static double sfa_loglik_kernel_s(sfa_ctx *c, const double *theta, double *grad, double *scores)
+{
+    const int n = c->n, k = c->k, m = c->m, G = c->G;
+    const double *b = theta;
+    const double s2 = theta[k + m], gam = theta[k + m + 1];
+    const double eta = c->has_eta ? theta[k + m + 2] : 0.0;
+    const double S = c->sgn;
+    if (!(s2 > 0.0) || !(gam > 0.0) || !(gam < 1.0) || !R_FINITE(s2) || !R_FINITE(eta))
+        return R_NegInf;
+    double *e = c->e, *h = c->h, *r = c->r;
+
+    /* e = S (y - X b) */
+    memcpy(e, c->y, (size_t) n * sizeof(double));
+    if (k > 0) {
+        int one = 1, nn = n, kk = k;
+        double mone = -1.0, pone = 1.0;
+        F77_CALL(dgemv)("N", &nn, &kk, &mone, c->X, &nn, b, &one, &pone, e, &one FCONE);
+    }
+    if (S < 0) for (int i = 0; i < n; i++) e[i] = -e[i];
+    if (c->has_eta) for (int i = 0; i < n; i++) h[i] = exp(-eta * c->tt[i]);
+
+    /* the groups in fixed chunks, summed in chunk order: the same result
+     * for any number of threads */
+    const int nc = c->nchunk, w = 4 + m;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(c->nth) schedule(dynamic, 1)
+#endif
+    for (int ch = 0; ch < nc; ch++) {
+        const int g0 = ch * SFA_CHUNK, g1 = g0 + SFA_CHUNK < G ? g0 + SFA_CHUNK : G;
+        sfa_groups(c, theta, grad != NULL, scores, g0, g1, c->part + (size_t) ch * w);
+    }
+    double ll = 0.0, gU = 0.0, gV = 0.0, geta = 0.0;
+    double *gdel = grad ? grad + k : NULL;
+    if (grad) for (int j = 0; j < m; j++) gdel[j] = 0.0;
+    for (int ch = 0; ch < nc; ch++) {
+        const double *acc = c->part + (size_t) ch * w;
+        ll += acc[0]; gU += acc[1]; gV += acc[2]; geta += acc[3];
+        if (grad) for (int j = 0; j < m; j++) gdel[j] += acc[4 + j];
     }
     if (grad) {
         if (k > 0) {
@@ -277,15 +338,16 @@ static void sfa_grid_theta(const sfa_ctx *c, const double *bols, double s2ols,
     int p = sfa_npar(c), q = c->k + c->m;
     for (int j = 0; j < p; j++) theta[j] = 0.0;
     for (int j = 0; j < c->k; j++) theta[j] = bols[j];
-    double s2 = s2ols / (1.0 - 2.0 * gam / M_PI);
-    if (c->icpt >= 0) theta[c->icpt] += c->sgn * sqrt(2.0 * gam * s2 / M_PI);
+    /* Var(u) = (1 - 2 / pi) su2 for a half-normal, su2 for an exponential */
+    double s2 = c->dist == 2 ? s2ols : s2ols / (1.0 - 2.0 * gam / M_PI);
+    if (c->icpt >= 0) theta[c->icpt] += c->sgn * (c->dist == 2 ? sqrt(gam * s2) : sqrt(2.0 * gam * s2 / M_PI));
     theta[q] = s2;
     theta[q + 1] = gam;
 }
 
 static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
-    const int *fl = exr_int_arg(iflags, 4, "iflags");
+    const int *fl = exr_int_arg(iflags, 6, "iflags");
     c->n = LENGTH(y);
     if (c->n < 1) error("'y' is empty");
     c->y = exr_real_arg(y, -1, "y");
@@ -305,6 +367,9 @@ static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, 
     c->sgn = fl[0] >= 0 ? 1.0 : -1.0;
     c->has_eta = fl[1] != 0;
     c->icpt = fl[2];
+    c->dist = fl[4];
+    if (c->dist != 0 && c->dist != 2) error("'iflags': unknown distribution");
+    if (c->dist == 2 && c->m > 0) error("'Z' must have no column for the exponential distribution");
     if (c->icpt >= c->k) error("'iflags' intercept index out of range");
     int p = sfa_npar(c);
     c->e = (double *) R_alloc(c->n, sizeof(double));
@@ -316,11 +381,15 @@ static void sfa_setup(sfa_ctx *c, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, 
     c->cgrad = (double *) R_alloc(p, sizeof(double));
     c->cvalid = 0;
     c->nfeval = 0;
+    c->nth = exr_threads(fl[5]);
+    c->nchunk = (c->G + SFA_CHUNK - 1) / SFA_CHUNK;
+    c->part = (double *) R_alloc((size_t) c->nchunk * (4 + c->m), sizeof(double));
 }
 
 /*
  * .Call entry: log-likelihood and analytic gradient at theta.
- * iflags = (sign: 1 production / -1 cost, has_eta, intercept column or -1, unused).
+ * iflags = (sign: 1 production / -1 cost, has_eta, intercept column or -1, number of
+ * starts, distribution: 0 half-normal or truncated normal, 2 exponential, cores).
  */
 SEXP sfa_loglik(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags)
 {
@@ -521,16 +590,24 @@ SEXP sfa_fit(SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SEXP iflags, SEXP sta
     REAL(info)[4] = newton_dec;
     SEXP grid = PROTECT(allocVector(REALSXP, 2));
     REAL(grid)[0] = gridgam; REAL(grid)[1] = gridll;
-    const char *nm[7] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid"};
-    SEXP out = PROTECT(exr_named_list(7, nm));
-    SET_VECTOR_ELT(out, 0, thS);
-    SET_VECTOR_ELT(out, 1, ScalarReal(bestll));
-    SET_VECTOR_ELT(out, 2, gr);
-    SET_VECTOR_ELT(out, 3, Hs);
-    SET_VECTOR_ELT(out, 4, Vs);
-    SET_VECTOR_ELT(out, 5, info);
-    SET_VECTOR_ELT(out, 6, grid);
-    UNPROTECT(7);
+    SEXP out = sfa_fit_list(thS, bestll, gr, Hs, Vs, info, grid, R_NilValue);
+    UNPROTECT(6);
+    return out;
+}
+
+/* The list every SFA fit returns to R: theta, loglik, gradient, hessian,
+ * vcov, info, grid and, when not R_NilValue, alpha (the true-FE intercepts).
+ * The arguments are protected by the caller. */
+SEXP sfa_fit_list(SEXP theta, double loglik, SEXP grad, SEXP hess, SEXP vcov, SEXP info,
+                  SEXP grid, SEXP alpha)
+{
+    const int na = alpha == R_NilValue ? 7 : 8;
+    const char *nm[8] = {"theta", "loglik", "gradient", "hessian", "vcov", "info", "grid", "alpha"};
+    SEXP out = PROTECT(exr_named_list(na, nm));
+    SEXP ll = PROTECT(ScalarReal(loglik));
+    SEXP el[8] = {theta, ll, grad, hess, vcov, info, grid, alpha};
+    for (int j = 0; j < na; j++) SET_VECTOR_ELT(out, j, el[j]);
+    UNPROTECT(2);
     return out;
 }
 
@@ -574,8 +651,16 @@ SEXP sfa_efficiency(SEXP theta, SEXP y, SEXP X, SEXP gstart, SEXP tt, SEXP Z, SE
         double A = 0.0, B = 0.0, mu = 0.0;
         for (int i = i0; i < i1; i++) { A += h[i] * h[i]; B += h[i] * e[i]; }
         for (int j = 0; j < m; j++) mu += c.Z[g + (R_xlen_t) j * G] * th[k + j];
-        const double D = V + U * A;
-        const double mus = (mu * V - U * B) / D, ss = sqrt(U * V / D), zs = mus / ss;
+        double mus, ss;
+        if (c.dist == 2) {
+            mus = -(B + V / sqrt(U)) / A;
+            ss = sqrt(V / A);
+        } else {
+            const double D = V + U * A;
+            mus = (mu * V - U * B) / D;
+            ss = sqrt(U * V / D);
+        }
+        const double zs = mus / ss;
         const double lpz = exr_lphi(zs), eu = mus + ss * exr_mills(zs, lpz);
         for (int i = i0; i < i1; i++) {
             bc[i] = exp(exr_lphi(zs - h[i] * ss) - lpz - h[i] * mus + 0.5 * h[i] * h[i] * ss * ss);

@@ -9,6 +9,7 @@ apt_pkgs="pandoc qpdf r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkd
   r-cran-matchit r-cran-aer r-cran-lmtest r-cran-sandwich r-cran-data.table r-cran-misctools
   r-cran-maxlik r-cran-rcpp r-cran-formula r-cran-numderiv r-cran-ucminf r-cran-quadprog
   r-cran-systemfit r-cran-vgam r-cran-car r-cran-lpsolve r-cran-rcppeigen r-cran-bh
+  r-cran-cubature r-cran-nleqslv r-cran-doparallel r-cran-httr r-cran-rcppparallel r-cran-openssl
   texlive-latex-base texlive-latex-recommended texlive-xetex texlive-lang-cjk texlive-lang-chinese"
 # The TeX packages are the smallest Debian set that compiles the LaTeX tables in the tests:
 # pdflatex with booktabs (latex-recommended) and threeparttable (latex-extra, pulled in by xetex),
