@@ -127,10 +127,14 @@ att_gt <- function(formula, data, panel = NULL, adopt, control = c("never", "not
   check_data_frame(data)
   pv <- panel_vars(data, panel)
   if (is.null(pv)) exr_error("panel", "att_gt() needs `panel = c(id, time)` or an exr_panel.")
-  # the panel index is needed only by the panel operators l(), f(), d()
+  # the panel index is needed only by the panel operators l(), f(), d(); the
+  # covariates are built without the intercept, which the C code supplies
   ops <- any(c("l", "f", "d") %in% all.names(fml$rhs))
-  d <- build_design(fml, data, panel = if (ops) pv else NULL, cluster = cluster,
-                    weights = weights, singletons = "keep")
+  fml_x <- fml
+  fml_x$intercept <- FALSE
+  d <- build_design(fml_x, data, panel = if (ops) pv else NULL, cluster = cluster,
+                    weights = weights, singletons = "keep",
+                    extra = list(data[[pv[1L]]], data[[pv[2L]]]))
   if (length(d$cluster) > 1L) exr_error("cluster", "at most one cluster variable (beyond the unit).")
   s <- attgt_panel(d, data, pv, adopt, anticipation, control)
   cells <- attgt_cells(s, control, base, anticipation)
@@ -152,16 +156,37 @@ check_level <- function(level, arg = "level") {
   level
 }
 
-# Adoption periods of the rows: Inf for never treated (NA, 0, Inf), checked
-# against the data's periods and for constancy within unit. `uid` are unit codes.
-adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
+# The adoption column's values on `rows` (NULL: all rows), checked to be a
+# numeric column.
+adoption_values <- function(data, adopt, rows, arg = "adopt") {
   if (missing(adopt) || !is.character(adopt) || length(adopt) != 1L || is.na(adopt)) {
     exr_error(arg, "expected the name of the column holding each unit's adoption period.")
   }
   check_columns(data, adopt, arg)
-  g <- data[[adopt]][rows]
+  g <- data[[adopt]]
+  if (!is.null(rows)) g <- g[rows]
   if (!is.numeric(g)) exr_error(arg, "column '", adopt, "' must be numeric (a period, NA if never treated).")
-  g <- as.numeric(g)
+  as.numeric(g)
+}
+
+# Adoption periods (Inf for never treated) must be positive and, when finite,
+# within the data's periods `rng`.
+adoption_check <- function(g, rng, arg = "adopt") {
+  if (any(g < 0)) exr_error(arg, "adoption periods must be positive (NA, 0 or Inf: never treated).")
+  out <- is.finite(g) & (g < rng[1L] | g > rng[2L])
+  if (any(out)) {
+    bad <- sort(unique(g[out]))
+    exr_error(arg, "adoption period(s) ", paste(format(bad), collapse = ", "),
+              " outside the data's periods ", format(rng[1L]), "-", format(rng[2L]),
+              ": code never-treated units as NA (or 0), and drop units adopting before the data start.")
+  }
+  invisible(g)
+}
+
+# Adoption periods of the rows: Inf for never treated (NA, 0, Inf), checked
+# against the data's periods and for constancy within unit. `uid` are unit codes.
+adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
+  g <- adoption_values(data, adopt, rows, arg)
   g[is.na(g) | g == 0] <- Inf
   if (any(g < 0)) exr_error(arg, "adoption periods must be positive (NA, 0 or Inf: never treated).")
   first <- g[match(seq_len(max(uid)), uid)]
@@ -170,34 +195,38 @@ adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
     exr_error(arg, "the adoption period must be constant within a unit (unit ", u,
               " has several); treatment is irreversible.")
   }
-  rng <- range(times)
-  out <- is.finite(g) & (g < rng[1L] | g > rng[2L])
-  if (any(out)) {
-    bad <- sort(unique(g[out]))
-    exr_error(arg, "adoption period(s) ", paste(format(bad), collapse = ", "),
-              " outside the data's periods ", format(rng[1L]), "-", format(rng[2L]),
-              ": code never-treated units as NA (or 0), and drop units adopting before the data start.")
-  }
-  g
+  adoption_check(g, range(times), arg)
 }
 
-# The balanced panel of units x periods from the design's rows.
+# The balanced panel of units x periods from the design's rows: panel_index()
+# sorts the rows by unit and time, and the C code reads each unit's adoption
+# period and checks constancy within units and balance (attgt_layout), then
+# lays the kept units' outcomes and covariates out by period in one pass and
+# gives each period's cross-product of the covariates, for the rank check
+# (attgt_reshape).
 attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
-  rows <- which(d$keep)
-  id <- data[[pv[1L]]][rows]
-  tm <- as.numeric(data[[pv[2L]]][rows])
-  uid <- codes_of(id)
-  g <- adoption_of(data, adopt, rows, uid, tm)
-  periods <- sort(unique(tm))
+  rows <- if (all(d$keep)) NULL else which(d$keep)
+  sub <- function(v) if (is.null(rows)) v else v[rows]
+  g_rows <- adoption_values(data, adopt, rows)
+  id <- sub(data[[pv[1L]]])
+  tm <- as.numeric(sub(data[[pv[2L]]]))
+  pidx <- panel_index(id, tm, check = TRUE)
+  cl0 <- if (length(d$cluster)) d$cluster[[1L]] else NULL
+  lay <- .Call(C_attgt_layout, pidx$order, pidx$start, tm, g_rows, d$weights, cl0)
+  unit_row <- function(u) pidx$order[pidx$start[u] + 1L]
+  if (lay$adopt_varies > 0L) {
+    exr_error("adopt", "the adoption period must be constant within a unit (unit ",
+              format(id[unit_row(lay$adopt_varies)]), " has several); treatment is irreversible.")
+  }
+  ua <- lay$unit_adopt
+  periods <- if (lay$extra > 0L) sort(unique(tm)) else lay$periods
+  adoption_check(ua, c(periods[1L], periods[length(periods)]))
   nT <- length(periods)
   if (nT < 2L) exr_error("data", "att_gt() needs at least two periods.")
-  tix <- match(tm, periods)
-  # balanced panel: units observed in every period
-  cnt <- tabulate(uid, nbins = max(uid))
-  full <- cnt == nT
-  # units treated by the first period (plus anticipation) have no pre-period
-  g_unit <- g[match(seq_len(max(uid)), uid)]
-  early <- is.finite(g_unit) & g_unit <= periods[1L] + anticipation
+  # balanced panel: units observed in every period; units treated by the
+  # first period (plus anticipation) have no pre-period
+  full <- lay$count == nT
+  early <- is.finite(ua) & ua <= periods[1L] + anticipation
   if (any(!full)) {
     exr_warning("data", sum(!full), " unit(s) not observed in every period (after dropping rows ",
                 "with missing values) were dropped: att_gt() needs a balanced panel, as did does.")
@@ -209,41 +238,18 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   }
   keep_u <- full & !early
   if (!any(keep_u)) exr_error("data", "no unit is left in the balanced panel.")
-  newu <- cumsum(keep_u)
-  newu[!keep_u] <- NA_integer_
-  ur <- newu[uid]
-  ok <- !is.na(ur)
-  n <- sum(keep_u)
-  unit_rows <- match(seq_len(n), ur)           # first row of each unit
-  # units x periods by linear index (row = unit, column = period)
-  all_ok <- all(ok)
-  uo <- if (all_ok) ur else ur[ok]
-  pos <- uo + (if (all_ok) tix - 1L else tix[ok] - 1L) * n
-  Y <- matrix(NA_real_, n, nT)
-  Y[pos] <- if (all_ok) d$y else d$y[ok]
+  if (lay$w_varies > 0L) exr_error("weights", "must be constant within unit.")
+  if (lay$cl_varies > 0L) {
+    exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
+  }
   k <- ncol(d$X)
-  X <- NULL
-  if (k > 1L) {
-    # the k covariates of period 1, then of period 2, ...
-    X <- matrix(NA_real_, n, k * nT)
-    base <- uo + (if (all_ok) tix - 1L else tix[ok] - 1L) * (k * n)
-    for (j in seq_len(k)) X[base + (j - 1L) * n] <- if (all_ok) d$X[, j] else d$X[ok, j]
-  }
-  w <- NULL
-  if (!is.null(d$weights)) {
-    w <- d$weights[unit_rows]
-    if (any(d$weights[ok] != w[ur[ok]])) exr_error("weights", "must be constant within unit.")
-  }
-  cl <- NULL
-  if (length(d$cluster)) {
-    c0 <- d$cluster[[1L]]
-    cl <- c0[unit_rows]
-    if (any(c0[ok] != cl[ur[ok]])) {
-      exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
-    }
-    cl <- codes_of(cl)
-  }
-  G <- g[unit_rows]
+  X <- if (k > 0L) d$X else NULL
+  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, keep_u, nT, d$y, X, d$weights)
+  first <- rr$first
+  n <- length(first)
+  w <- if (is.null(d$weights)) NULL else d$weights[first]
+  cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
+  G <- ua[keep_u]
   groups <- sort(unique(G[is.finite(G)]))
   if (!length(groups)) exr_error(adopt, "no unit is ever treated within the data.")
   if (control == "never" && !any(!is.finite(G))) {
@@ -251,12 +257,14 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
               "control = \"notyet\" (not-yet-treated units), or code the comparison units' adoption as NA.")
   }
   # covariates: full rank in every period (a covariate without variation, or
-  # collinear with others, cannot be used)
-  if (k > 1L) {
+  # collinear with others, cannot be used), by the package's collinearity rule
+  # on each period's cross-product of (intercept, covariates)
+  xnames <- colnames(d$X)
+  if (k > 0L) {
+    nm <- c("(Intercept)", xnames)
     for (t in seq_len(nT)) {
-      Xt <- X[, (t - 1L) * k + seq_len(k), drop = FALSE]
-      colnames(Xt) <- colnames(d$X)
-      dc <- drop_collinear(Xt, w, what = NULL)
+      xtx <- matrix(rr$XtX[, , t], k + 1L, k + 1L, dimnames = list(nm, nm))
+      dc <- drop_collinear_xtx(xtx, what = NULL)
       if (length(dc$dropped)) {
         exr_error("formula", "covariate(s) ", paste(dc$dropped, collapse = ", "),
                   " constant or collinear with the others across units in period ",
@@ -264,8 +272,8 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
       }
     }
   }
-  list(Y = Y, X = X, k = k, w = w, cl = cl, G = G, groups = groups, periods = periods, n = n,
-       ids = id[unit_rows], n_rows = sum(ok), xnames = colnames(d$X))
+  list(Y = rr$Y, X = rr$X, k = k + 1L, w = w, cl = cl, G = G, groups = groups,
+       periods = periods, n = n, ids = id[first], n_rows = n * nT, xnames = xnames)
 }
 
 # The (g, t) cells, laid out as did's compute.att_gt2(): the period, base period
@@ -295,9 +303,8 @@ attgt_cells <- function(s, control, base, anticipation) {
   cells$base_period <- tp[cells$base_index]
   # comparison units for every cell
   # group sizes from the cohort counts
-  tabG <- table(s$G)
-  coh <- as.numeric(names(tabG))
-  size <- as.vector(tabG)
+  coh <- sort(unique(s$G))
+  size <- tabulate(match(s$G, coh), length(coh))
   never <- sum(size[!is.finite(coh)])
   nt <- size[match(cells$group, coh)]
   nc <- never + vapply(seq_len(nrow(cells)), function(j) {
@@ -326,14 +333,29 @@ attgt_method_code <- function(method) match(method, c("dr", "ipw", "reg")) - 1L
 attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boot, level,
                       boot_se, cores, call, formula, pv, adopt) {
   est <- !cells$reference
-  cm <- as.matrix(cells[est, c("group", "t_index", "base_index", "x_index", "cutoff")])
+  cm <- as.matrix(cells[, c("group", "t_index", "base_index", "x_index", "cutoff")])
   storage.mode(cm) <- "double"
-  # cells with the same group, comparison units and covariate period share
-  # their propensity-score logit: fitted once
-  jobs <- codes_of(paste(cm[, "group"], cm[, "cutoff"], cm[, "x_index"]))
-  r <- .Call(C_attgt_cells, s$Y, s$X, s$w, s$G, cm, attgt_method_code(method), cores,
-             as.integer(jobs))
-  lab <- sprintf("(%s, %s)", format(cells$group[est], trim = TRUE), format(cells$time[est], trim = TRUE))
+  # cells with the same group, comparison units and covariate period form a
+  # job: they share the propensity score, the regression's Gram matrix and
+  # the projections of the influence function, computed once; within a group
+  # the job with the most cells is fitted first, and its propensity-score
+  # estimate starts the logits of the group's other jobs
+  key <- paste(cm[est, "group"], cm[est, "cutoff"], cm[est, "x_index"])
+  jobs <- integer(nrow(cm))
+  jobs[est] <- match(key, unique(key))
+  nj <- max(jobs, 0L)
+  head <- integer(nj)
+  if (method != "reg" && nj > 0L) {
+    job_group <- cm[est, "group"][match(seq_len(nj), jobs[est])]
+    size <- tabulate(jobs[est], nj)
+    for (g in unique(job_group)) {
+      js <- which(job_group == g)
+      h <- js[which.max(size[js])]
+      head[setdiff(js, h)] <- h
+    }
+  }
+  r <- .Call(C_attgt_cells, s$Y, s$X, s$w, s$G, cm, attgt_method_code(method), cores, jobs, head)
+  lab <- sprintf("(%s, %s)", format(cells$group, trim = TRUE), format(cells$time, trim = TRUE))
   if (any(r$maxit > 0)) {
     exr_warning("formula", "the propensity-score logit did not converge for cell(s) ",
                 paste(lab[r$maxit > 0], collapse = ", "), ".")
@@ -348,16 +370,14 @@ attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boo
     }
   }
   K <- nrow(cells)
-  att <- numeric(K)
-  att[est] <- r$att
-  inf <- matrix(0, s$n, K)
-  inf[, est] <- r$inf
+  att <- r$att
+  inf <- r$inf
   cells$estimate <- att
-  cells$status <- 0L
-  cells$status[est] <- r$status
+  cells$status <- r$status
   ok <- !cells$reference & cells$status == 0L
   names_ok <- sprintf("ATT(%s,%s)", format(cells$group, trim = TRUE), format(cells$time, trim = TRUE))
-  V <- attgt_vcov(inf[, ok, drop = FALSE], s$cl, s$n, names_ok[ok])
+  inf_ok <- if (all(ok)) inf else inf[, ok, drop = FALSE]
+  V <- attgt_vcov(inf_ok, s$cl, s$n, names_ok[ok])
   se <- rep(NA_real_, K)
   se[ok] <- sqrt(pmax(diag(V), 0))
   se[ok][se[ok] <= sqrt(.Machine$double.eps) * 10] <- NA
@@ -365,7 +385,7 @@ attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boo
   bt <- NULL
   crit <- stats::qnorm(1 - (1 - level) / 2)
   if (boot > 0L && any(ok)) {
-    bt <- attgt_boot(inf[, ok, drop = FALSE], s$cl, s$n, boot, level, cores)
+    bt <- attgt_boot(inf_ok, s$cl, s$n, boot, level, cores)
     if (boot_se) {
       se_b <- bt$se
       V <- V * outer(se_b / se[ok], se_b / se[ok])
@@ -396,7 +416,7 @@ attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boo
                 periods = s$periods, groups = s$groups, control = control, method = method,
                 anticipation = anticipation, base = base, level = level, boot = boot,
                 boot_se = boot_se, cores = cores, crit_value = crit, panel = pv, adopt = adopt,
-                n_obs = s$n_rows, n_dropped = d$n_na, covariates = setdiff(s$xnames, "(Intercept)"))
+                n_obs = s$n_rows, n_dropped = d$n_na, covariates = s$xnames)
 }
 
 # The variance of estimates whose influence functions are the columns of inf:

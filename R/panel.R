@@ -81,30 +81,33 @@ panel_vars <- function(data, panel, arg = "panel") {
 #' @noRd
 panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   n <- length(id)
-  valid <- !is.na(id)
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
     time <- as.numeric(time)
-    valid <- valid & !is.na(time)
   }
-  idc <- rep(NA_integer_, n)
-  idc[valid] <- codes_of(id[valid])
-  vrows <- which(valid)
-  ord <- if (is.null(time)) vrows[order(idc[vrows])] else vrows[order(idc[vrows], time[vrows])]
-  G <- if (length(vrows)) max(idc[vrows]) else 0L
-  start <- c(0L, cumsum(tabulate(idc[vrows], nbins = G)))
-  rng <- if (!is.null(time) && length(vrows)) range(time[vrows]) else c(0, 0)
-  pi <- list(id = idc, time = time, valid = valid, order = ord, start = as.integer(start),
+  # codes without copies when no row is missing an id or time (the usual case)
+  if (!anyNA(id) && (is.null(time) || !anyNA(time))) {
+    valid <- rep(TRUE, n)
+    idc <- if (n) codes_of(id) else integer(0)
+  } else {
+    valid <- !is.na(id)
+    if (!is.null(time)) valid <- valid & !is.na(time)
+    idc <- rep(NA_integer_, n)
+    idc[valid] <- codes_of(id[valid])
+  }
+  G <- if (n && any(valid)) max(idc, na.rm = TRUE) else 0L
+  # the rows sorted by unit, then time (stably, as order(idc, time)), by
+  # counting in C, and the first repeated (id, time) pair
+  so <- .Call(C_panel_order, as.integer(idc), time, as.integer(G))
+  # (min and max, not range(), which copies its argument)
+  tv <- if (is.null(time) || length(so$order) == n) time else time[valid]
+  rng <- if (!is.null(time) && length(so$order)) c(min(tv), max(tv)) else c(0, 0)
+  pi <- list(id = idc, time = time, valid = valid, order = so$order, start = so$start,
              n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)
-  if (check && !is.null(time) && length(ord) > 1L) {
-    so <- ord[-1L]
-    sp <- ord[-length(ord)]
-    dup <- which(idc[so] == idc[sp] & time[so] == time[sp])
-    if (length(dup)) {
-      r <- so[dup[1L]]
-      exr_error(arg, "duplicate (id, time) pair: (", format(id[r]), ", ", format(time[r]),
-                ") appears more than once.")
-    }
+  if (check && !is.null(time) && so$dup > 0L) {
+    r <- so$dup
+    exr_error(arg, "duplicate (id, time) pair: (", format(id[r]), ", ", format(time[r]),
+              ") appears more than once.")
   }
   pi
 }

@@ -27,10 +27,12 @@
 #      fixef.tol (1e-6), so the estimates agree to about 1e-9 here (the tests
 #      compare at fixest's tightest tolerance).
 #
-# Usage: Rscript bench/staggered.R [--reps=3]
+# Usage: Rscript bench/staggered.R [--reps=3] [--only=attgt|imputation]
 args <- commandArgs(trailingOnly = TRUE)
 reps <- 3L
 if (length(a <- grep("^--reps=", args, value = TRUE))) reps <- as.integer(sub("^--reps=", "", a[1L]))
+only <- "all"
+if (length(a <- grep("^--only=", args, value = TRUE))) only <- sub("^--only=", "", a[1L])
 
 suppressPackageStartupMessages({
   library(exportres)
@@ -102,8 +104,11 @@ ref_a <- function(bstrap) function() {
                                xformla = ~ x1 + x2 + x3, data = d, est_method = "dr",
                                bstrap = bstrap, cband = bstrap, biters = 1000, pl = FALSE, cores = 1))
 }
-run_pair("attgt_dr_analytic", nrow(d), ours_a(0L), ref_a(FALSE), cmp_attgt(TRUE))
-run_pair("attgt_dr_bootstrap", nrow(d), ours_a(999L), ref_a(TRUE), cmp_attgt(FALSE))
+if (only %in% c("all", "attgt")) {
+  run_pair("attgt_dr_analytic", nrow(d), ours_a(0L), ref_a(FALSE), cmp_attgt(TRUE))
+  run_pair("attgt_dr_bootstrap", nrow(d), ours_a(999L), ref_a(TRUE), cmp_attgt(FALSE))
+}
+if (only == "attgt") quit(save = "no")
 
 # ---- (b) did_imputation --------------------------------------------------------
 d$g0 <- d$g

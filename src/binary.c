@@ -32,15 +32,16 @@
 #define BIN_PROBIT 0
 #define BIN_LOGIT 1
 
-/* Per-observation pieces at eta: log-likelihood term, score factor s (score =
- * s x), observed weight h (information = sum h x x') and expected weight e. */
+/* Per-observation pieces at eta: log-likelihood term (ll NULL: not wanted),
+ * score factor s (score = s x), observed weight h (information = sum h x x')
+ * and expected weight e (NULL: not wanted). */
 static inline void bin_terms(int link, double y, double eta, double *ll, double *s, double *h,
                              double *e)
 {
     if (link == BIN_PROBIT) {
         double q = y > 0.5 ? 1.0 : -1.0, z = q * eta;
         double lp = exr_lphi(z), lam = q * exr_mills(z, lp);
-        *ll = lp;
+        if (ll) *ll = lp;
         *s = lam;
         *h = lam * (lam + eta);
         /* phi^2 / (Phi (1 - Phi)) = m(eta) m(-eta), with m the Mills ratio;
@@ -50,10 +51,11 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
             *e = exr_mills(eta, lpp) * exr_mills(-eta, lpm);
         }
     } else {
-        /* log(1 + e^eta) and p without overflow */
-        double l1pe = eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
-        double p = eta > 0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
-        *ll = y * eta - l1pe;
+        /* log(1 + e^eta) and p without overflow, from one exponential */
+        double ex = exp(-fabs(eta));
+        double num = eta > 0 ? 1.0 : ex;   /* a select, not a branch: the sign is random */
+        double p = num / (1.0 + ex);
+        if (ll) *ll = y * eta - ((eta > 0 ? eta : 0.0) + log1p(ex));
         *s = y - p;
         *h = p * (1.0 - p);
         if (e) *e = *h;
@@ -61,37 +63,93 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
 }
 
 /* Log-likelihood, gradient g (p) and observed information H (p x p, upper and
- * lower) at b; eta (n) is written. */
+ * lower) at b; eta (n) and the information weights sq (n: w_i h_i, or their
+ * square roots for a wide X) are written; r (n) and xw (n p) are scratch.
+ * With want_ll = 0 the logit's log-likelihood (a log1p per observation, the
+ * costliest term) is skipped: the value returned is then 0, or NaN when some
+ * index is not finite (where the log-likelihood would be). The probit's comes
+ * with its score anyway.
+ * curv (logit, narrow X): when eta0 and sq0 (the index and weights at the
+ * previous point) are given, *curv = sum_i w_i hmax_i d_i^2 with d = eta -
+ * eta0 and hmax_i the largest p (1 - p) between the two indices (1/4 when
+ * they straddle 0, where p (1 - p) peaks; else the larger end): the bound on
+ * the second-order term of the log-likelihood's change (see exr_binary_fit). */
 static double bin_eval(int link, const double *X, const double *y, const double *w, int n, int p,
-                       const double *b, double *eta, double *g, double *H, double *xw)
+                       const double *b, double *eta, double *g, double *H, double *r, double *sq,
+                       double *xw, int want_ll, const double *eta0, const double *sq0,
+                       double *curv)
 {
-    int one = 1;
-    double pone = 1.0, zero = 0.0;
-    if (p > 0) F77_CALL(dgemv)("N", &n, &p, &pone, X, &n, b, &one, &zero, eta, &one FCONE);
-    else memset(eta, 0, (size_t) n * sizeof(double));
-    double ll = 0.0;
-    /* sq holds the information weights w_i h_i; a narrow X goes to the
-     * weighted one-pass cross-product, a wide one is scaled by their square
-     * roots (in xw) for BLAS */
-    double *sq = xw + (size_t) n * p;
+    double ll = 0.0, cv = 0.0;
+    int finite = 1;
+    const int skip_ll = !want_ll && link == BIN_LOGIT;
+    /* a narrow X is taken in blocks of rows that stay in the L1 cache: the
+     * index, the per-observation terms, then the block's share of the score
+     * and of the information by dot products; a wide one is scaled by the
+     * square roots of the weights (in xw) for BLAS */
     const int narrow = p <= 16;
+    const int bound = narrow && link == BIN_LOGIT && eta0 && sq0 && curv;
+    const int blk = narrow ? 256 : (n > 0 ? n : 1);
     memset(g, 0, (size_t) p * sizeof(double));
-    for (int i = 0; i < n; i++) {
-        double li, si, hi, wi = w ? w[i] : 1.0;
-        bin_terms(link, y[i], eta[i], &li, &si, &hi, NULL);
-        ll += wi * li;
-        sq[i] = wi * (hi > 0 ? hi : 0.0);
-        if (!narrow) sq[i] = sqrt(sq[i]);
-        for (int j = 0; j < p; j++) g[j] += wi * si * X[i + (R_xlen_t) j * n];
+    if (H && narrow) memset(H, 0, (size_t) p * p * sizeof(double));
+    for (int i0 = 0; i0 < n; i0 += blk) {
+        const int i1 = n - i0 < blk ? n : i0 + blk, len = i1 - i0;
+        /* eta = X b, column by column as the reference dgemv adds */
+        for (int i = i0; i < i1; i++) eta[i] = 0.0;
+        for (int j = 0; j < p; j++) {
+            const double *xj = X + (R_xlen_t) j * n, bj = b[j];
+            for (int i = i0; i < i1; i++) eta[i] += bj * xj[i];
+        }
+        for (int i = i0; i < i1; i++) {
+            double li, si, hi, wi = w ? w[i] : 1.0;
+            bin_terms(link, y[i], eta[i], skip_ll ? NULL : &li, &si, &hi, NULL);
+            if (skip_ll) finite &= isfinite(eta[i]) != 0;
+            else ll += wi * li;
+            double sqi = wi * (hi > 0 ? hi : 0.0);
+            if (bound) {
+                double d = eta[i] - eta0[i];
+                double hm = eta[i] * eta0[i] <= 0 ? 0.25 * wi : (sqi > sq0[i] ? sqi : sq0[i]);
+                cv += hm * d * d;
+            }
+            if (narrow) {
+                sq[i] = sqi;
+                r[i] = wi * si;   /* the score factors */
+            } else {
+                sq[i] = sqrt(sqi);
+                for (int j = 0; j < p; j++) g[j] += wi * si * X[i + (R_xlen_t) j * n];
+            }
+        }
+        if (!narrow) continue;
+        for (int c = 0; c < p; c++) {
+            const double *xc = X + (R_xlen_t) c * n + i0;
+            g[c] += exr_dot(xc, r + i0, NULL, len);
+            if (H)
+                for (int a = 0; a <= c; a++)
+                    H[a + (R_xlen_t) c * p] += exr_dot(X + (R_xlen_t) a * n + i0, xc, sq + i0, len);
+        }
     }
     if (H) {
         if (narrow) {
-            exr_crossprod(X, NULL, sq, n, p, H, NULL);
+            for (int c = 0; c < p; c++)
+                for (int a = 0; a < c; a++) H[c + (R_xlen_t) a * p] = H[a + (R_xlen_t) c * p];
         } else {
             for (int j = 0; j < p; j++)
                 for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
             exr_crossprod(xw, NULL, NULL, n, p, H, NULL);
         }
+    }
+    if (curv) *curv = bound ? cv : R_NaN;
+    if (skip_ll) return finite ? 0.0 : R_NaN;
+    return ll;
+}
+
+/* The log-likelihood alone at the index eta. */
+static double bin_loglik(int link, const double *y, const double *w, const double *eta, int n)
+{
+    double ll = 0.0;
+    for (int i = 0; i < n; i++) {
+        double li, si, hi;
+        bin_terms(link, y[i], eta[i], &li, &si, &hi, NULL);
+        ll += (w ? w[i] : 1.0) * li;
     }
     return ll;
 }
@@ -99,13 +157,15 @@ static double bin_eval(int link, const double *X, const double *y, const double 
 /* Doubles of workspace exr_binary_fit needs. */
 size_t exr_binary_work_size(int n, int p)
 {
-    return (size_t) n * (p + 2) + 4 * (size_t) p * p + 8 * (size_t) p + 16;
+    return (size_t) n * (p + 4) + 4 * (size_t) p * p + 8 * (size_t) p + 16;
 }
 
 /*
  * Kernel: fit a probit (link 0) or logit (link 1) of y (0/1) on X (n x p, full
  * column rank: drop collinear columns first), weights w (or NULL).
- * b: start on entry (zeros are fine), estimate on exit. On exit also: *ll,
+ * b: start on entry (zeros are fine), estimate on exit. On exit also: *ll
+ * (ll_out may be NULL when the log-likelihood is not wanted: a logit then
+ * never computes it),
  * info_obs and info_exp (p x p observed and expected information at b), eta
  * (n, the fitted index), *iter. Returns 0 (converged), EXR_BIN_MAXIT,
  * EXR_BIN_SEPARATION, or EXR_BIN_SINGULAR (information not positive definite).
@@ -115,8 +175,11 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
                    double *b, double *ll_out, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, int *iter, double *work, int *iwork)
 {
-    double *xw = work;                                  /* n * (p + 1) */
-    double *g = xw + (size_t) n * (p + 1);              /* p */
+    double *xw = work;                                  /* n * p */
+    double *r = xw + (size_t) n * p;                    /* n */
+    double *sq = r + n;                                 /* n: weights at b */
+    double *sq_n = sq + n;                              /* n: at the trial point */
+    double *g = sq_n + n;                               /* p */
     double *H = g + p;                                  /* p * p */
     double *Hc = H + (size_t) p * p;                    /* p * p */
     double *step = Hc + (size_t) p * p;                 /* p */
@@ -125,8 +188,12 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
     double *eta_n = gn + p;                             /* n */
     int info = 0, one = 1, status = EXR_BIN_MAXIT;
     *iter = 0;
-    double ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, xw);
+    /* ll_known: ll is the log-likelihood at b (the logit's points are
+     * evaluated without it, see below) */
+    const int logit = link == BIN_LOGIT;
+    double ll = bin_eval(link, X, y, w, n, p, b, eta, g, H, r, sq, xw, 0, NULL, NULL, NULL);
     if (!R_FINITE(ll)) return EXR_BIN_SINGULAR;
+    int ll_known = !logit;
     for (int it = 0; it < maxit; it++) {
         memcpy(Hc, H, (size_t) p * p * sizeof(double));
         F77_CALL(dpotrf)("U", &p, Hc, &p, &info FCONE);
@@ -137,23 +204,54 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
         for (int j = 0; j < p; j++) dec += step[j] * g[j];
         *iter = it + 1;
         if (!(dec > tol)) { status = 0; break; }
-        /* trial points are evaluated with their information (into Hc, whose
+        /* Trial points are evaluated with their information (into Hc, whose
          * factor is no longer needed), so an accepted step needs no second
-         * evaluation: (ll, eta, g, H) always belong to b */
+         * evaluation: (eta, g, H) always belong to b. A step a s is taken
+         * when the log-likelihood does not fall. The logit's is known to rise
+         * without being computed (a log1p per observation) in two ways. It is
+         * concave, so when its slope at the trial point is still non-negative,
+         * g(b + a s)'s >= 0, it rose all along the step (its slope at b is
+         * g's = dec > 0). And with d_i the change of observation i's index,
+         * log(1 + e^eta) rises by at most p_i d_i + hmax_i d_i^2 / 2 (its
+         * second derivative p (1 - p) is at most hmax_i between the two
+         * indices), so the log-likelihood rises by at least
+         * a dec - sum_i w_i hmax_i d_i^2 / 2 (sum_i w_i (y_i - p_i) d_i =
+         * a g's): in the Newton region about a dec / 2. Only when neither
+         * holds are the two log-likelihoods computed and compared, as the
+         * probit's always are. */
         double a = 1.0, lln = R_NegInf;
+        int accepted = 0, lln_known = 1;
         for (int half = 0; half < 30; half++) {
             for (int j = 0; j < p; j++) bn[j] = b[j] + a * step[j];
-            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, Hc, xw);
-            if (R_FINITE(lln) && lln >= ll - 1e-12 * fabs(ll)) break;
+            double curv = R_NaN;
+            lln = bin_eval(link, X, y, w, n, p, bn, eta_n, gn, Hc, r, sq_n, xw, !logit, eta, sq,
+                           &curv);
+            if (R_FINITE(lln)) {
+                if (logit) {
+                    double slope = 0.0;
+                    for (int j = 0; j < p; j++) slope += gn[j] * step[j];
+                    if (slope >= 0 || a * dec - 0.5 * curv >= 0) {
+                        accepted = 1;
+                        lln_known = 0;
+                        break;
+                    }
+                    if (!ll_known) { ll = bin_loglik(link, y, w, eta, n); ll_known = 1; }
+                    lln = bin_loglik(link, y, w, eta_n, n);
+                }
+                if (lln >= ll - 1e-12 * fabs(ll)) { accepted = 1; break; }
+            }
             a *= 0.5;
         }
-        if (!R_FINITE(lln) || lln < ll - 1e-12 * fabs(ll)) { status = 0; break; } /* no ascent left */
+        if (!accepted) { status = 0; break; } /* no ascent left */
         memcpy(b, bn, (size_t) p * sizeof(double));
         memcpy(eta, eta_n, (size_t) n * sizeof(double));
         memcpy(g, gn, (size_t) p * sizeof(double));
         memcpy(H, Hc, (size_t) p * p * sizeof(double));
+        double *t = sq; sq = sq_n; sq_n = t;
         ll = lln;
+        ll_known = lln_known;
     }
+    if (!ll_known && ll_out) ll = bin_loglik(link, y, w, eta, n);
     /* the information at the final point b */
     memcpy(info_obs, H, (size_t) p * p * sizeof(double));
     if (info_exp) {   /* NULL: not wanted (the observed information suffices) */
@@ -167,7 +265,7 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
             for (int i = 0; i < n; i++) xw[i + (R_xlen_t) j * n] = X[i + (R_xlen_t) j * n] * sq[i];
         exr_crossprod(xw, NULL, NULL, n, p, info_exp, NULL);
     }
-    *ll_out = ll;
+    if (ll_out) *ll_out = ll;
     /* separation: outcomes predicted with probability within 1e-10 of certainty */
     int sure = 0;
     for (int i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 /*
  * The design builder's passes over the rows that R would do slowly at a
- * million rows: dense group codes by counting, the non-finite check, and the
- * iterative removal of fixed-effect singletons (reghdfe's rule).
+ * million rows: dense group codes by counting, the non-finite check, the
+ * iterative removal of fixed-effect singletons (reghdfe's rule), and the
+ * panel's rows sorted by unit and time (panel_index()).
  */
 #include "exportres.h"
 
@@ -121,4 +122,100 @@ SEXP singleton_keep(SEXP fe)
     }
     UNPROTECT(1);
     return keep;
+}
+
+/* Stable merge sort of pos[0..len) by key[pos[.]] (ties keep their order);
+ * tmp: len ints. */
+static void order_merge(int *pos, int len, const double *key, int *tmp)
+{
+    if (len < 2) return;
+    if (len <= 16) {   /* insertion sort: stable, and linear on sorted input */
+        for (int i = 1; i < len; i++) {
+            int v = pos[i], j = i;
+            while (j > 0 && key[pos[j - 1]] > key[v]) { pos[j] = pos[j - 1]; j--; }
+            pos[j] = v;
+        }
+        return;
+    }
+    int h = len / 2;
+    order_merge(pos, h, key, tmp);
+    order_merge(pos + h, len - h, key, tmp);
+    if (!(key[pos[h - 1]] > key[pos[h]])) return;   /* already in order */
+    memcpy(tmp, pos, (size_t) h * sizeof(int));
+    int a = 0, b = h, o = 0;
+    while (a < h && b < len) pos[o++] = key[pos[b]] < key[tmp[a]] ? pos[b++] : tmp[a++];
+    while (a < h) pos[o++] = tmp[a++];
+}
+
+/*
+ * .Call entry: panel_order(id, time, G)
+ *   id    integer unit codes 1..G, NA for rows in no unit
+ *   time  double times (no NA where id is not NA), or NULL
+ * The rows of the units sorted by unit, then time, stably (ties in their row
+ * order): what order(id, time) gives on those rows, by counting (the codes
+ * are dense) and, within a unit, a merge sort that is linear on rows already
+ * in time order (the usual case). Returns list(order = 1-based rows,
+ * start = G + 1 offsets into order, dup = the 1-based row of the first
+ * repeated (id, time) pair in that order, or 0).
+ */
+SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
+{
+    const R_xlen_t n = XLENGTH(id_);
+    if (n > INT_MAX - 1) exr_raise("id", "too many rows");
+    const int *id = exr_int_arg(id_, n, "id");
+    const double *tm = isNull(time_) ? NULL : exr_real_arg(time_, n, "time");
+    const int G = exr_scalar_int(G_, "G");
+    if (G < 0) exr_raise("G", "must be non-negative");
+    const char *nm[3] = {"order", "start", "dup"};
+    SEXP out = PROTECT(exr_named_list(3, nm));
+    SEXP st = allocVector(INTSXP, (R_xlen_t) G + 1);
+    SET_VECTOR_ELT(out, 1, st);
+    int *start = INTEGER(st);
+    memset(start, 0, ((size_t) G + 1) * sizeof(int));
+    for (R_xlen_t i = 0; i < n; i++) {
+        if (id[i] == NA_INTEGER) continue;
+        if (id[i] < 1 || id[i] > G) exr_raise("id", "codes must be in 1..G");
+        if (tm && ISNAN(tm[i])) exr_raise("time", "NA time in a unit");
+        start[id[i]]++;
+    }
+    for (int g = 0; g < G; g++) start[g + 1] += start[g];
+    const int nv = start[G];
+    SEXP ord = allocVector(INTSXP, nv);
+    SET_VECTOR_ELT(out, 0, ord);
+    int *o = INTEGER(ord);
+    int *fill = (int *) R_alloc((size_t) G + 1, sizeof(int));
+    memcpy(fill, start, ((size_t) G + 1) * sizeof(int));
+    for (R_xlen_t i = 0; i < n; i++)
+        if (id[i] != NA_INTEGER) o[fill[id[i] - 1]++] = (int) i;   /* 0-based for now */
+    int dup = 0;
+    if (tm) {
+        int maxlen = 0;
+        for (int g = 0; g < G; g++)
+            if (start[g + 1] - start[g] > maxlen) maxlen = start[g + 1] - start[g];
+        int *tmp = (int *) R_alloc(maxlen > 0 ? maxlen : 1, sizeof(int));
+        int first = nv;
+        for (int g = 0; g < G; g++) {
+            int *seg = o + start[g], len = start[g + 1] - start[g];
+            /* one pass when the unit's rows are in time order (the usual
+             * case): no sort, and the repeated pair is the first tie */
+            int sorted = 1, tie = -1;
+            for (int j = 1; j < len && sorted; j++) {
+                double a = tm[seg[j - 1]], b = tm[seg[j]];
+                sorted = !(a > b);
+                if (a == b && tie < 0) tie = j;
+            }
+            if (!sorted) {
+                order_merge(seg, len, tm, tmp);
+                tie = -1;
+                for (int j = 1; j < len && tie < 0; j++)
+                    if (tm[seg[j - 1]] == tm[seg[j]]) tie = j;
+            }
+            if (tie > 0 && start[g] + tie < first) first = start[g] + tie;
+        }
+        if (first < nv) dup = o[first] + 1;
+    }
+    for (int j = 0; j < nv; j++) o[j]++;
+    SET_VECTOR_ELT(out, 2, ScalarInteger(dup));
+    UNPROTECT(1);
+    return out;
 }

@@ -52,6 +52,7 @@ void exr_progress_bar(int done, int total);
 
 /* ---- least squares: linalg.c ---------------------------------------------- */
 #define EXR_LS_ILLCOND 1          /* exr_ls_chol declined: use exr_ls_qr */
+double exr_dot(const double *a, const double *b, const double *w, int n);
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty);
 int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,
@@ -171,10 +172,6 @@ void exr_wls_work_size(const exr_wls_problem *P, size_t *ndouble, size_t *nint);
 int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *iters,
                  double *dwork, int *iwork);
 /* ---- staggered adoption: staggered.c -------------------------------------- */
-size_t exr_did_work_size(int n, int k);
-int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
-                  int k, int method, const double *bps_in, double *att, double *inf,
-                  int *maxit_hit, double *work, int *iwork);
 size_t exr_mboot_work_size(int K);
 void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
                      int b1, double *S, double *work);
@@ -225,6 +222,7 @@ SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 SEXP group_codes_count(SEXP x);
 SEXP nonfinite_count(SEXP x);
 SEXP singleton_keep(SEXP fe);
+SEXP panel_order(SEXP id, SEXP time, SEXP G);
 
 /* ---- binary choice: binary.c ------------------------------------------------ */
 SEXP binary_fit(SEXP X, SEXP y, SEXP weights, SEXP link, SEXP start, SEXP control);
@@ -253,8 +251,10 @@ SEXP draw_permutations(SEXP labels, SEXP strata, SEXP B);
 SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit, SEXP draws, SEXP ngroups,
                     SEXP eqs, SEXP ctrl, SEXP progress);
 /* ---- staggered adoption: staggered.c ---------------------------------------- */
+SEXP attgt_layout(SEXP order, SEXP start, SEXP time, SEXP adopt, SEXP w, SEXP cl);
+SEXP attgt_reshape(SEXP order, SEXP start, SEXP keep, SEXP T, SEXP y, SEXP X, SEXP w);
 SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores,
-                 SEXP jobs);
+                 SEXP jobs, SEXP head);
 SEXP attgt_mboot(SEXP psi, SEXP B, SEXP level, SEXP cores);
 
 /* ---- measures: measure.c ---------------------------------------------------- */

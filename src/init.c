@@ -19,6 +19,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(group_codes_count, 1),
     CALLDEF(nonfinite_count, 1),
     CALLDEF(singleton_keep, 1),
+    CALLDEF(panel_order, 3),
     /* binary choice */
     CALLDEF(binary_fit, 6),
     /* instrumental variables and selection */
@@ -36,7 +37,9 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(draw_permutations, 3),
     CALLDEF(resample_fe_ls, 9),
     /* staggered adoption */
-    CALLDEF(attgt_cells, 8),
+    CALLDEF(attgt_layout, 6),
+    CALLDEF(attgt_reshape, 7),
+    CALLDEF(attgt_cells, 9),
     CALLDEF(attgt_mboot, 4),
     /* measures */
     CALLDEF(entropy_index_c, 5),

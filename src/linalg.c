@@ -60,10 +60,19 @@ static double dot4(const double *a, const double *b, const double *w, int n)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* The (weighted, if w) dot product of a and b, by dot4(). */
+double exr_dot(const double *a, const double *b, const double *w, int n)
+{
+    return dot4(a, b, w, n);
+}
+
 /* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
  * Few columns (the common case, and every bootstrap or permutation draw): dot
  * products with independent partial sums, several times faster than the
- * reference BLAS's dsyrk at this shape; many columns: dsyrk/dgemv. */
+ * reference BLAS's dsyrk at this shape; many columns: dsyrk/dgemv. The rows are
+ * taken in blocks of about 256 KB of the design, so that every pair of columns
+ * of a block is read from cache rather than memory (a design of 100,000 rows x
+ * 27 columns otherwise streams each column from memory 27 times). */
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty)
 {
@@ -74,10 +83,21 @@ void exr_crossprod(const double *x, const double *y, const double *w, int n, int
         F77_CALL(dsyrk)("U", "T", &p, &n, &one, x, &n, &zero, XtX, &p FCONE FCONE);
         if (y) F77_CALL(dgemv)("T", &n, &p, &one, x, &n, y, &inc, &zero, Xty, &inc FCONE);
     } else {
+        int blk = (32768 / (p + (y ? 1 : 0) + (w ? 1 : 0))) & ~3;
+        if (blk < 1024) blk = 1024;
         for (int c = 0; c < p; c++) {
-            const double *xc = x + (R_xlen_t) c * n;
-            if (y) Xty[c] = dot4(xc, y, w, n);
-            for (int a = 0; a <= c; a++) XtX[a + (R_xlen_t) c * p] = dot4(x + (R_xlen_t) a * n, xc, w, n);
+            if (y) Xty[c] = 0.0;
+            for (int a = 0; a <= c; a++) XtX[a + (R_xlen_t) c * p] = 0.0;
+        }
+        for (int i0 = 0; i0 < n; i0 += blk) {
+            const int len = n - i0 < blk ? n - i0 : blk;
+            const double *wb = w ? w + i0 : NULL;
+            for (int c = 0; c < p; c++) {
+                const double *xc = x + (R_xlen_t) c * n + i0;
+                if (y) Xty[c] += dot4(xc, y + i0, wb, len);
+                for (int a = 0; a <= c; a++)
+                    XtX[a + (R_xlen_t) c * p] += dot4(x + (R_xlen_t) a * n + i0, xc, wb, len);
+            }
         }
     }
     for (int c = 0; c < p; c++)

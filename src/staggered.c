@@ -43,14 +43,6 @@
 #define DID_IPW 1
 #define DID_REG 2
 
-/* Doubles of workspace exr_did_panel needs for n units and k covariates. */
-size_t exr_did_work_size(int n, int k)
-{
-    size_t bw = exr_binary_work_size(n, k);
-    size_t qw = exr_ls_qr_work_size(n, k) + (size_t) k * k + 8 * (size_t) k;
-    return 8 * (size_t) n + 6 * (size_t) k * k + 8 * (size_t) k + (bw > qw ? bw : qw) + 64;
-}
-
 /* (X'WX)^{-1} into V (k x k) and, when y is given, the weighted least-squares
  * coefficients b: Cholesky of the normal equations, pivoted QR when they are
  * ill-conditioned (the package's least-squares kernels). Returns nonzero when
@@ -86,265 +78,543 @@ static void did_project(const double *X, int n, int k, const double *V, const do
     }
 }
 
-/* m = (1/n) sum_i f_i x_i */
-static void did_colmean(const double *X, int n, int k, const double *f, double *m)
+/* ---- the panel layout ---------------------------------------------------- */
+
+/*
+ * .Call entry: attgt_layout(order, start, time, adopt, w, cl)
+ *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
+ *                 the G + 1 offsets of the G units in order
+ *   time          the rows' periods (double); adopt the rows' adoption periods
+ *                 (double; NA, NaN or 0: never treated); w the rows' weights
+ *                 or NULL; cl the rows' cluster codes (integer) or NULL
+ * One pass over the rows, unit by unit: each unit's adoption period (Inf for
+ * never treated) and number of rows, the first unit (1-based) whose adoption
+ * period, weight or cluster varies between its rows (0: none), and the
+ * periods of the data: those of a unit with the most rows when every unit's
+ * periods are among them (the usual case; otherwise `extra` is 1 and the
+ * caller finds them). Returns list(periods, unit_adopt, count, adopt_varies,
+ * w_varies, cl_varies, extra).
+ */
+SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SEXP cl_)
 {
-    for (int c = 0; c < k; c++) {
-        const double *xc = X + (R_xlen_t) c * n;
-        double t = 0.0;
-        for (int i = 0; i < n; i++) t += f[i] * xc[i];
-        m[c] = t / n;
+    const R_xlen_t nr = XLENGTH(time_);
+    const double *tm = exr_real_arg(time_, -1, "time");
+    const int *ord = exr_int_arg(order_, -1, "order");
+    const R_xlen_t nv = XLENGTH(order_);
+    const int *start = exr_int_arg(start_, -1, "start");
+    const int G = (int) XLENGTH(start_) - 1;
+    const double *ad = exr_real_arg(adopt_, nr, "adopt");
+    const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
+    const int *cl = isNull(cl_) ? NULL : exr_int_arg(cl_, nr, "cl");
+    if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
+    for (int g = 0; g < G; g++)
+        if (start[g + 1] < start[g]) exr_raise("start", "must be non-decreasing");
+    for (R_xlen_t j = 0; j < nv; j++)
+        if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows must be in 1..length(time)");
+
+    const char *nm[7] = {"periods", "unit_adopt", "count", "adopt_varies", "w_varies",
+                         "cl_varies", "extra"};
+    SEXP out = PROTECT(exr_named_list(7, nm));
+    SEXP ua = allocVector(REALSXP, G); SET_VECTOR_ELT(out, 1, ua);
+    SEXP cn = allocVector(INTSXP, G); SET_VECTOR_ELT(out, 2, cn);
+    double *uad = REAL(ua);
+    int *cnt = INTEGER(cn);
+    int gmax = -1, varies_a = 0, varies_w = 0, varies_c = 0;
+    for (int g = 0; g < G; g++) {
+        const int *r = ord + start[g], len = start[g + 1] - start[g];
+        cnt[g] = len;
+        if (len > 0 && (gmax < 0 || len > cnt[gmax])) gmax = g;
+        double a0 = 0.0;
+        for (int j = 0; j < len; j++) {
+            const R_xlen_t i = r[j] - 1;
+            double a = ad[i];
+            if (ISNAN(a) || a == 0) a = R_PosInf;
+            if (j == 0) a0 = a;
+            else {
+                if (a != a0 && !varies_a) varies_a = g + 1;
+                if (w && w[i] != w[r[0] - 1] && !varies_w) varies_w = g + 1;
+                if (cl && cl[i] != cl[r[0] - 1] && !varies_c) varies_c = g + 1;
+            }
+        }
+        uad[g] = len > 0 ? a0 : NA_REAL;
     }
+    /* the periods: those of a unit with the most rows, if every unit's
+     * (sorted, distinct) periods are among them */
+    int T = gmax < 0 ? 0 : cnt[gmax], extra = 0;
+    SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
+    double *P = REAL(pr);
+    for (int t = 0; t < T; t++) P[t] = tm[ord[start[gmax] + t] - 1];
+    for (int g = 0; g < G && !extra; g++) {
+        const int *r = ord + start[g], len = start[g + 1] - start[g];
+        int t = 0;
+        for (int j = 0; j < len && !extra; j++) {
+            const double v = tm[r[j] - 1];
+            while (t < T && P[t] < v) t++;
+            if (t == T || P[t] != v) extra = 1;
+        }
+    }
+    SET_VECTOR_ELT(out, 3, ScalarInteger(varies_a));
+    SET_VECTOR_ELT(out, 4, ScalarInteger(varies_w));
+    SET_VECTOR_ELT(out, 5, ScalarInteger(varies_c));
+    SET_VECTOR_ELT(out, 6, ScalarInteger(extra));
+    UNPROTECT(1);
+    return out;
 }
 
 /*
- * Kernel: one 2x2 DiD on panel data. dy (n) outcome changes, D (n) 0/1 group,
- * X (n x k, column-major, with the intercept column), w (n) sampling weights or
- * NULL, method DID_DR / DID_IPW / DID_REG; bps_in NULL, or the propensity
- * score's logit coefficients (k) when already fitted on exactly these units and
- * covariates (cells sharing a comparison and a base period). Writes *att and inf (n), the
- * influence function (DRDID's att.inf.func: the estimate minus its limit is
- * the mean of inf). Returns 0, or 1 (overlap failure: largest propensity >=
- * 0.999), 2 (comparison-group regression singular), 3 (propensity score model
- * singular), 4 (no treated or no comparison unit). *maxit_hit is set when the
- * logit did not converge.
- * work: exr_did_work_size(n, k) doubles; iwork: 4 k + 4 ints. Pure: no R API.
+ * .Call entry: attgt_reshape(order, start, keep, T, y, X, w)
+ *   order, start  as attgt_layout(); keep: logical G, the units kept (each
+ *                 with exactly T rows, one per period, in time order)
+ *   y             the design's response (rows); X NULL or its covariates
+ *                 (rows x kx); w NULL or the rows' weights
+ * One pass over the kept units' rows into the layout the cells read: by
+ * period, then unit (a period's values of the units of a cell are then read
+ * in order, not scattered over the rows).
+ * Returns list(Y = n x T (unit u, period t), X = n x (kx T) (the kx
+ * covariates of period 1, then of period 2, ...) or NULL, first = n, the
+ * first design row (1-based) of each kept unit, units in the order of their
+ * codes; XtX = k x k x T (k = kx + 1), the weighted cross-products of
+ * (1, covariates) over the kept units in each period, for the rank check).
  */
-int exr_did_panel(const double *dy, const double *D, const double *X, const double *w, int n,
-                  int k, int method, const double *bps_in, double *att, double *inf,
-                  int *maxit_hit, double *work, int *iwork)
+SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP keep_, SEXP T_, SEXP y_, SEXP X_, SEXP w_)
 {
-    double *wn = work;                  /* n: weights normalised to mean 1 */
-    double *ps = wn + n;                /* n: propensity scores, capped */
-    double *e = ps + n;                 /* n: dy - m(X) */
-    double *wt = e + n;                 /* n: treated weights */
-    double *wc = wt + n;                /* n: comparison weights */
-    double *wo = wc + n;                /* n: regression weights wn (1 - D) */
-    double *p1 = wo + n;                /* n: projections */
-    double *p2 = p1 + n;                /* n */
-    double *beta = p2 + n;              /* k */
-    double *Vor = beta + k;             /* k*k: (X' diag(wo) X)^{-1} */
-    double *Vps = Vor + (size_t) k * k; /* k*k: (X' diag(p(1-p) wn) X)^{-1} */
-    double *Io = Vps + (size_t) k * k;  /* k*k */
-    double *Ie = Io + (size_t) k * k;   /* k*k */
-    double *bps = Ie + (size_t) k * k;  /* k */
-    double *M = bps + k;                /* k */
-    double *a = M + k;                  /* k */
-    double *scratch = a + k;            /* the rest: logit or least-squares workspace */
-    const double dn = (double) n;
-
-    *att = NA_REAL;
-    *maxit_hit = 0;
-    int n1 = 0;
-    double sw = 0.0;
-    for (int i = 0; i < n; i++) {
-        n1 += D[i] > 0.5;
-        sw += w ? w[i] : 1.0;
+    const int *ord = exr_int_arg(order_, -1, "order");
+    const R_xlen_t nv = XLENGTH(order_);
+    const int *start = exr_int_arg(start_, -1, "start");
+    const int G = (int) XLENGTH(start_) - 1;
+    if (TYPEOF(keep_) != LGLSXP || XLENGTH(keep_) != G) exr_raise("keep", "must be logical, one per unit");
+    const int *keep = LOGICAL(keep_);
+    const int T = exr_scalar_int(T_, "T");
+    if (T < 1) exr_raise("T", "must be positive");
+    if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
+    const double *y = exr_real_arg(y_, -1, "y");
+    const R_xlen_t nr = XLENGTH(y_);
+    int kx = 0;
+    const double *X = NULL;
+    if (!isNull(X_)) {
+        if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != nr)
+            exr_raise("X", "must be a double matrix with a row per element of y");
+        kx = ncols(X_);
+        X = REAL(X_);
     }
-    if (n1 == 0 || n1 == n || !(sw > 0)) return 4;
-    const double mw = sw / dn;
-    for (int i = 0; i < n; i++) {
-        wn[i] = (w ? w[i] : 1.0) / mw;
-        wo[i] = wn[i] * (1.0 - D[i]);
+    const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
+    int n = 0;
+    for (int g = 0; g < G; g++) {
+        if (keep[g] == NA_LOGICAL) exr_raise("keep", "has NA");
+        if (!keep[g]) continue;
+        if (start[g + 1] - start[g] != T) exr_raise("keep", "kept units must have T rows");
+        n++;
     }
-
-    /* propensity score (dr, ipw): logit of D on X, capped at 1 - 1e-6; the
-     * comparison units with p >= 0.995 are trimmed */
-    if (method != DID_REG) {
-        if (bps_in) {
-            for (int i = 0; i < n; i++) p1[i] = 0.0;
-            for (int c = 0; c < k; c++) {
-                const double *xc = X + (R_xlen_t) c * n;
-                for (int i = 0; i < n; i++) p1[i] += xc[i] * bps_in[c];
-            }
-        } else {
-            memset(bps, 0, (size_t) k * sizeof(double));
-            double ll = 0.0;
-            int iter = 0;
-            int st = exr_binary_fit(X, D, wn, n, k, 1, bps, &ll, Io, Ie, p1, 100, 1e-20, &iter,
-                                    scratch, iwork);
-            if (st == EXR_BIN_SINGULAR) return 3;
-            if (st == EXR_BIN_MAXIT) *maxit_hit = 1;
+    for (R_xlen_t j = 0; j < nv; j++)
+        if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows out of range");
+    const int k = kx + 1;
+    const char *nm[4] = {"Y", "X", "first", "XtX"};
+    SEXP out = PROTECT(exr_named_list(4, nm));
+    SEXP Ys = allocMatrix(REALSXP, n, T); SET_VECTOR_ELT(out, 0, Ys);
+    SEXP fs = allocVector(INTSXP, n); SET_VECTOR_ELT(out, 2, fs);
+    SEXP xx = alloc3DArray(REALSXP, k, k, T); SET_VECTOR_ELT(out, 3, xx);
+    double *Y = REAL(Ys), *Xo = NULL, *XtX = REAL(xx);
+    int *first = INTEGER(fs);
+    if (kx > 0) {
+        SEXP Xs = allocMatrix(REALSXP, n, kx * T);
+        SET_VECTOR_ELT(out, 1, Xs);
+        Xo = REAL(Xs);
+    }
+    double *wu = w ? (double *) R_alloc(n > 0 ? n : 1, sizeof(double)) : NULL;
+    int u = 0;
+    for (int g = 0; g < G; g++) {
+        if (!keep[g]) continue;
+        const int *r = ord + start[g];
+        first[u] = r[0];
+        if (wu) wu[u] = w[r[0] - 1];
+        for (int t = 0; t < T; t++) {
+            const R_xlen_t i = r[t] - 1;
+            Y[u + (R_xlen_t) t * n] = y[i];
+            for (int c = 0; c < kx; c++)
+                Xo[u + ((R_xlen_t) t * kx + c) * n] = X[i + (R_xlen_t) c * nr];
         }
+        u++;
+    }
+    /* each period's cross-product of (1, X_t): the covariates' block by the
+     * package's cross-product, the intercept's row and corner by sums */
+    double *M0 = (double *) R_alloc(kx > 0 ? (size_t) kx * kx : 1, sizeof(double));
+    for (int t = 0; t < T; t++) {
+        double *M = XtX + (size_t) t * k * k;
+        double sw = 0.0;
+        for (int i = 0; i < n; i++) sw += wu ? wu[i] : 1.0;
+        M[0] = sw;
+        if (kx == 0) continue;
+        const double *Xt = Xo + (R_xlen_t) t * kx * n;
+        exr_crossprod(Xt, NULL, wu, n, kx, M0, NULL);
+        for (int c = 0; c < kx; c++) {
+            double sc = 0.0;
+            for (int i = 0; i < n; i++) sc += (wu ? wu[i] : 1.0) * Xt[i + (R_xlen_t) c * n];
+            M[(c + 1) * k] = M[c + 1] = sc;
+            for (int a = 0; a < kx; a++) M[(a + 1) + (c + 1) * k] = M0[a + c * kx];
+        }
+    }
+    UNPROTECT(1);
+    return out;
+}
+
+/* ---- the cells -------------------------------------------------------------
+ * Cells with the same group, comparison units and covariate period form a
+ * job: they share their units, the design X (intercept, then the covariates
+ * at that period), hence the propensity score and its information matrix, the
+ * treated and comparison weights, the outcome regression's Gram matrix and
+ * every projection of the influence function that does not involve the
+ * outcome. A job computes those once; each of its cells then costs a few
+ * passes over its units: the outcome change, the regression coefficients,
+ * the residuals with the weighted means, and the influence function. */
+
+typedef struct {
+    int n, T, kx, k, method;
+    const double *Y, *X, *G, *w;   /* Y n x T; X n x (kx T), by period; G, w n */
+} did_data;
+
+typedef struct {
+    int m, mt, status, maxit, qr, fitted;   /* fitted: b holds a logit estimate */
+    int *idx, *cols;
+    /* m-vectors: design (m x k), the weights of the estimator and the
+     * coefficients of the influence function (see did_job_setup) */
+    double *X, *D, *wn, *ps, *wt, *wc, *wo, *Ady, *Ae, *Bt, *Bc, *Hc;
+    double *XtXo, *Vps, *M3, *b;   /* k x k, k x k, k, k */
+    double mwt, mwc;
+} did_job;
+
+/* Doubles (and ints) of per-thread workspace for n units and k columns. */
+static size_t did_work_size(int n, int k, size_t *nint)
+{
+    size_t qw = exr_ls_qr_work_size(n, k) + (size_t) k * k + 8 * (size_t) k;
+    size_t bw = exr_binary_work_size(n, k);
+    *nint = (size_t) n + 6 * (size_t) k + 8;
+    return (size_t) n * k + 18 * (size_t) n + 4 * (size_t) k * k + 12 * (size_t) k +
+           (bw > qw ? bw : qw) + 64;
+}
+
+/* Carve a job and the cell scratch (dy, e, r, inf: 4 m) out of the thread's
+ * workspace; returns the scratch left for the kernels. */
+static double *did_job_carve(did_job *J, int n, int k, double *mem, int *imem, double **cellw)
+{
+    J->idx = imem;
+    J->cols = imem + n;
+    double *p = mem;
+    J->X = p; p += (size_t) n * k;
+    double **v[11] = {&J->D, &J->wn, &J->ps, &J->wt, &J->wc, &J->wo, &J->Ady, &J->Ae, &J->Bt,
+                      &J->Bc, &J->Hc};
+    for (int j = 0; j < 11; j++) { *v[j] = p; p += n; }
+    *cellw = p; p += 4 * (size_t) n;
+    J->XtXo = p; p += (size_t) k * k;
+    J->Vps = p; p += (size_t) k * k;
+    J->M3 = p; p += k;
+    J->b = p; p += k;
+    return p;
+}
+
+/* X'WX in XtX and the in-order rank check; returns 0 (full rank), or 1. */
+static int did_gram(const double *X, const double *w, int m, int k, double *XtX, int *cols,
+                    double *work, int *iwork)
+{
+    exr_crossprod(X, NULL, w, m, k, XtX, NULL);
+    return exr_keep_in_order(XtX, k, NULL, 1e-10, iwork, cols, work) < k;
+}
+
+/*
+ * Kernel: the job of cell (g, cut, period tx): its units (treated: G == g;
+ * comparison: never treated, or adopting after cut and not in g), their
+ * design, and for dr and ipw the propensity-score logit (started from bstart
+ * when given, else from the share of treated units), the capped scores, the
+ * trimmed weights and (X' diag(p (1 - p) wn) X)^{-1}; for dr and reg the Gram
+ * matrix of the comparison-group regression; then the coefficients of the
+ * influence function of every cell of the job (DRDID's, rearranged):
+ *   dr:  inf = Ae e - Bt eta_t + Bc eta_c - Hc x'a,   e = dy - x'beta,
+ *        Ae = (wt - wo x'c1) / mwt - (wc - wo x'c3) / mwc, c1 = n Vor M1,
+ *        c3 = n Vor M3, M1 = colMeans(wt X), M3 = colMeans(wc X),
+ *        Bt = wt / mwt, Bc = wc / mwc, Hc = wn (D - p) / mwc,
+ *        a = n Vps M2, M2 = colMeans(wc (e - eta_c) X);
+ *   ipw: inf = Ady dy - Bt eta_t + Bc eta_c - Hc x'a, Ady = Bt - Bc,
+ *        a = n Vps colMeans(wc (dy - eta_c) X);
+ *   reg: inf = Ady dy + Ae e - Bt eta_t + Bc eta_c, Ady = Bt - Bc,
+ *        Ae = Bc - wo x'c3 / mwc.
+ * Sets J->status (0, or as exr_did_panel: 1 overlap, 2 regression singular,
+ * 3 propensity model singular, 4 no treated or comparison unit), J->maxit,
+ * J->qr (the regression is ill-conditioned: solve each cell by QR).
+ * work: the rest of the thread's workspace. Pure: no R API.
+ */
+static void did_job_setup(const did_data *dd, double g, double cut, int tx, const double *bstart,
+                          did_job *J, double *work, int *iwork)
+{
+    const int n = dd->n, k = dd->k, method = dd->method;
+    int m = 0, mt = 0;
+    for (int i = 0; i < n; i++) {
+        const double Gi = dd->G[i];
+        if (Gi == g) { J->idx[m++] = i; mt++; }
+        else if (Gi == R_PosInf || (Gi > cut && Gi != g)) J->idx[m++] = i;
+    }
+    J->m = m;
+    J->mt = mt;
+    J->status = 0;
+    J->maxit = 0;
+    J->qr = 0;
+    J->fitted = 0;
+    const double dn = (double) m;
+    double sw = 0.0;
+    for (int j = 0; j < m; j++) {
+        const int i = J->idx[j];
+        J->D[j] = dd->G[i] == g ? 1.0 : 0.0;
+        J->wn[j] = dd->w ? dd->w[i] : 1.0;
+        sw += J->wn[j];
+    }
+    if (mt == 0 || mt == m || !(sw > 0)) { J->status = 4; return; }
+    const double mw = sw / dn;
+    for (int j = 0; j < m; j++) {
+        J->wn[j] /= mw;
+        J->wo[j] = J->wn[j] * (1.0 - J->D[j]);
+    }
+    /* the design at period tx: intercept, then the covariates */
+    for (int j = 0; j < m; j++) J->X[j] = 1.0;
+    for (int c = 1; c < k; c++) {
+        const double *xc = dd->X + ((R_xlen_t) tx * dd->kx + c - 1) * n;
+        double *Xc = J->X + (R_xlen_t) c * m;
+        for (int j = 0; j < m; j++) Xc[j] = xc[J->idx[j]];
+    }
+    double *t1 = work, *t2 = t1 + m, *kv = t2 + m, *rest = kv + 4 * (size_t) k;
+    const double *X = J->X;
+
+    if (method != DID_REG) {
+        /* propensity score: logit of D on X with weights wn */
+        double *b = J->b;
+        if (bstart) {
+            memcpy(b, bstart, (size_t) k * sizeof(double));
+        } else {
+            double s1 = 0.0, s0 = 0.0;
+            for (int j = 0; j < m; j++) {
+                s1 += J->wn[j] * J->D[j];
+                s0 += J->wn[j] * (1.0 - J->D[j]);
+            }
+            memset(b, 0, (size_t) k * sizeof(double));
+            if (s1 > 0 && s0 > 0) b[0] = log(s1 / s0);
+        }
+        int iter = 0;
+        double *Io = rest, *lw = Io + (size_t) k * k;
+        int st = exr_binary_fit(X, J->D, J->wn, m, k, 1, b, NULL, Io, NULL, t1, 100, 1e-20, &iter,
+                                lw, iwork);
+        if (st == EXR_BIN_MAXIT) J->maxit = 1;
+        if (st == EXR_BIN_SINGULAR) { J->status = 3; return; }
+        J->fitted = 1;
+        /* scores capped at 1 - 1e-6; overlap fails at 0.999 */
         double pmax = 0.0;
-        for (int i = 0; i < n; i++) {
-            double eta = p1[i];
+        for (int j = 0; j < m; j++) {
+            const double eta = t1[j];
             double p = eta > 0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
             if (p > pmax) pmax = p;
-            ps[i] = p < 1.0 - 1e-6 ? p : 1.0 - 1e-6;
+            J->ps[j] = p < 1.0 - 1e-6 ? p : 1.0 - 1e-6;
         }
-        if (pmax >= 0.999) return 1;
-        for (int i = 0; i < n; i++) p2[i] = ps[i] * (1.0 - ps[i]) * wn[i];
-        if (did_wls(X, NULL, p2, n, k, NULL, Vps, scratch, iwork)) return 3;
-        for (int i = 0; i < n; i++) {
-            int trim = D[i] > 0.5 ? 1 : ps[i] < 0.995;
-            wt[i] = trim * wn[i] * D[i];
-            wc[i] = trim * wn[i] * ps[i] * (1.0 - D[i]) / (1.0 - ps[i]);
+        if (pmax >= 0.999) { J->status = 1; return; }
+        for (int j = 0; j < m; j++) t2[j] = J->ps[j] * (1.0 - J->ps[j]) * J->wn[j];
+        if (did_wls(X, NULL, t2, m, k, NULL, J->Vps, rest, iwork)) { J->status = 3; return; }
+        for (int j = 0; j < m; j++) {
+            const double D = J->D[j], p = J->ps[j];
+            const int keep = D > 0.5 ? 1 : p < 0.995;
+            J->wt[j] = keep * J->wn[j] * D;
+            J->wc[j] = keep * J->wn[j] * p * (1.0 - D) / (1.0 - p);
+            J->Hc[j] = J->wn[j] * (D - p);
         }
     } else {
-        for (int i = 0; i < n; i++) wt[i] = wc[i] = wn[i] * D[i];
+        for (int j = 0; j < m; j++) J->wt[j] = J->wc[j] = J->wn[j] * J->D[j];
     }
 
-    /* outcome regression among the comparison units (dr, reg) */
+    /* the comparison units' regression: Gram matrix, in-order rank, and
+     * whether the Cholesky route declines (then QR, cell by cell); Vor =
+     * (X' diag(wo) X)^{-1} */
+    double *Vor = rest, *lsw = rest + (size_t) k * k;
     if (method != DID_IPW) {
-        if (did_wls(X, dy, wo, n, k, beta, Vor, scratch, iwork)) return 2;
-        for (int i = 0; i < n; i++) e[i] = dy[i];
-        for (int c = 0; c < k; c++) {
-            const double *xc = X + (R_xlen_t) c * n;
-            for (int i = 0; i < n; i++) e[i] -= xc[i] * beta[c];
+        if (did_gram(X, J->wo, m, k, J->XtXo, J->cols, lsw, iwork)) { J->status = 2; return; }
+        int info = exr_ls_chol(J->XtXo, NULL, k, J->cols, k, NULL, Vor, lsw, iwork);
+        if (info == EXR_LS_ILLCOND) {
+            J->qr = 1;
+            info = exr_ls_qr(X, NULL, J->wo, m, J->cols, k, kv, Vor, lsw, iwork);
         }
+        if (info != 0) { J->status = 2; return; }
     }
 
     double mwt = 0.0, mwc = 0.0;
-    for (int i = 0; i < n; i++) {
-        mwt += wt[i];
-        mwc += wc[i];
+    for (int j = 0; j < m; j++) {
+        mwt += J->wt[j];
+        mwc += J->wc[j];
     }
     mwt /= dn;
     mwc /= dn;
-    if (!(mwt > 0) || !(mwc > 0)) return 4;
-
-    if (method == DID_DR) {
-        double st = 0.0, sc = 0.0;
-        for (int i = 0; i < n; i++) {
-            st += wt[i] * e[i];
-            sc += wc[i] * e[i];
-        }
-        const double eta_t = st / dn / mwt, eta_c = sc / dn / mwc;
-        *att = eta_t - eta_c;
-        /* treated part: leading term minus the regression's estimation effect */
-        did_colmean(X, n, k, wt, M);
-        did_project(X, n, k, Vor, M, dn, a, p1);
-        for (int i = 0; i < n; i++)
-            inf[i] = (wt[i] * e[i] - wt[i] * eta_t - wo[i] * e[i] * p1[i]) / mwt;
-        /* comparison part: leading term, the logit's and the regression's effects */
-        for (int i = 0; i < n; i++) p2[i] = wc[i] * (e[i] - eta_c);
-        did_colmean(X, n, k, p2, M);
-        did_project(X, n, k, Vps, M, dn, a, p1);
-        for (int i = 0; i < n; i++) p2[i] = wn[i] * (D[i] - ps[i]) * p1[i];
-        did_colmean(X, n, k, wc, M);
-        did_project(X, n, k, Vor, M, dn, a, p1);
-        for (int i = 0; i < n; i++)
-            inf[i] -= (wc[i] * e[i] - wc[i] * eta_c + p2[i] - wo[i] * e[i] * p1[i]) / mwc;
-    } else if (method == DID_IPW) {
-        double st = 0.0, sc = 0.0;
-        for (int i = 0; i < n; i++) {
-            st += wt[i] * dy[i];
-            sc += wc[i] * dy[i];
-        }
-        const double eta_t = st / dn / mwt, eta_c = sc / dn / mwc;
-        *att = eta_t - eta_c;
-        for (int i = 0; i < n; i++) p2[i] = wc[i] * (dy[i] - eta_c);
-        did_colmean(X, n, k, p2, M);
-        did_project(X, n, k, Vps, M, dn, a, p1);
-        for (int i = 0; i < n; i++)
-            inf[i] = (wt[i] * dy[i] - wt[i] * eta_t) / mwt -
-                     (wc[i] * dy[i] - wc[i] * eta_c + wn[i] * (D[i] - ps[i]) * p1[i]) / mwc;
-    } else {
-        double st = 0.0, sc = 0.0;
-        for (int i = 0; i < n; i++) {
-            st += wt[i] * dy[i];
-            sc += wc[i] * (dy[i] - e[i]);
-        }
-        const double eta_t = st / dn / mwt, eta_c = sc / dn / mwc;
-        *att = eta_t - eta_c;
-        did_colmean(X, n, k, wc, M);
-        did_project(X, n, k, Vor, M, dn, a, p1);
-        for (int i = 0; i < n; i++)
-            inf[i] = (wt[i] * dy[i] - wt[i] * eta_t) / mwt -
-                     (wc[i] * (dy[i] - e[i]) - wc[i] * eta_c + wo[i] * e[i] * p1[i]) / mwc;
-    }
-    return 0;
-}
-
-/* The units of a cell: treated (G == g) and comparison (never treated, or
- * adopting after the cutoff and not in g), in unit order, into idx; fills D,
- * the weights (if w), the covariates of period tx (n x k each period, or the
- * intercept) and, if dy, the outcome changes between periods te and tb.
- * Returns the number of units; *mt the number treated. */
-static int did_cell_units(int n, int k, const double *G, const double *w, const double *y,
-                          const double *x, double g, double cut, int te, int tb, int tx,
-                          int *idx, int *mt, double *dy, double *D, double *ww, double *Xs)
-{
-    int m = 0, t1 = 0;
-    for (int i = 0; i < n; i++) {
-        if (G[i] == g) { idx[m++] = i; t1++; }
-        else if (G[i] == R_PosInf || (G[i] > cut && G[i] != g)) idx[m++] = i;
-    }
-    *mt = t1;
+    if (!(mwt > 0) || !(mwc > 0)) { J->status = 4; return; }
+    J->mwt = mwt;
+    J->mwc = mwc;
+    for (int c = 0; c < k; c++) J->M3[c] = exr_dot(X + (R_xlen_t) c * m, J->wc, NULL, m) / dn;
     for (int j = 0; j < m; j++) {
-        int i = idx[j];
-        if (dy) dy[j] = y[i + (R_xlen_t) te * n] - y[i + (R_xlen_t) tb * n];
-        D[j] = G[i] == g ? 1.0 : 0.0;
-        if (w) ww[j] = w[i];
+        J->Bt[j] = J->wt[j] / mwt;
+        J->Bc[j] = J->wc[j] / mwc;
     }
-    if (x) {
-        const double *xt = x + (R_xlen_t) tx * n * k;
-        for (int c = 0; c < k; c++)
-            for (int j = 0; j < m; j++) Xs[j + (R_xlen_t) c * m] = xt[idx[j] + (R_xlen_t) c * n];
+    if (method == DID_DR) {
+        /* c1 = n Vor M1 and c3 = n Vor M3: x'c1 in t1, x'c3 in t2 */
+        double *M1 = kv, *a = kv + k;
+        for (int c = 0; c < k; c++) M1[c] = exr_dot(X + (R_xlen_t) c * m, J->wt, NULL, m) / dn;
+        did_project(X, m, k, Vor, M1, dn, a, t1);
+        did_project(X, m, k, Vor, J->M3, dn, a, t2);
+        for (int j = 0; j < m; j++) {
+            J->Ae[j] = (J->wt[j] - J->wo[j] * t1[j]) / mwt - (J->wc[j] - J->wo[j] * t2[j]) / mwc;
+            J->Hc[j] /= mwc;
+        }
+    } else if (method == DID_IPW) {
+        for (int j = 0; j < m; j++) {
+            J->Ady[j] = J->Bt[j] - J->Bc[j];
+            J->Hc[j] /= mwc;
+        }
     } else {
-        for (int j = 0; j < m; j++) Xs[j] = 1.0;
+        double *a = kv;
+        did_project(X, m, k, Vor, J->M3, dn, a, t2);
+        for (int j = 0; j < m; j++) {
+            J->Ady[j] = J->Bt[j] - J->Bc[j];
+            J->Ae[j] = J->Bc[j] - J->wo[j] * t2[j] / mwc;
+        }
     }
-    return m;
 }
 
 /*
- * .Call entry: attgt_cells(Y, X, w, G, cells, method, cores, jobs)
- *   Y      n x T double matrix: the outcome of each unit (rows) in each period
- *   X      NULL (intercept only) or an n x (k T) double matrix: the k covariate
- *          columns (intercept first) of period 1, then of period 2, ...
- *   w      NULL or n unit weights
- *   G      n doubles: each unit's adoption period (Inf: never treated)
- *   cells  K x 5 double matrix, one row per (g, t) cell: g; the period index
- *          (1-based) of t and of the base period; the period whose covariates
- *          are used; the comparison cutoff c (comparison units: G = Inf, or
- *          G > c and G != g; c = Inf for never-treated comparisons)
- *   method 0 dr, 1 ipw, 2 reg; cores threads (over cells)
- *   jobs   NULL, or K ints: cells with the same job share their units and
- *          covariates, hence their propensity-score logit, which is then
- *          fitted once per job (first, in parallel over jobs)
- * Returns list(att = K, inf = n x K (n / n_cell times the cell's influence
- * function on its units, 0 elsewhere), status = K (see exr_did_panel),
- * n_treated = K, n_control = K, maxit = K).
+ * Kernel: one cell of a set-up job: periods te (t) and tb (base), 0-based.
+ * Writes *att and the influence function on the job's units into inf (m).
+ * cw: 4 m doubles (the cell scratch); work: the thread's kernel scratch.
+ * Returns 0, or 2 when the regression of this cell's outcome fails. Pure.
  */
-SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEXP cores_,
-                 SEXP jobs_)
+static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, double *att,
+                        double *inf, double *cw, double *work, int *iwork)
 {
-    if (!isReal(Y) || !isMatrix(Y)) exr_raise("Y", "must be a double matrix");
-    const int n = nrows(Y), T = ncols(Y);
+    const int n = dd->n, k = dd->k, m = J->m, method = dd->method;
+    const double dn = (double) m;
+    const double *X = J->X;
+    double *dy = cw, *e = cw + m, *r = e + m;
+    double *beta = work, *S = beta + k, *a = S + k, *Vt = a + k, *rest = Vt + (size_t) k * k;
+    const double *ye = dd->Y + (R_xlen_t) te * n, *yb = dd->Y + (R_xlen_t) tb * n;
+    for (int j = 0; j < m; j++) {
+        const int i = J->idx[j];
+        dy[j] = ye[i] - yb[i];
+    }
+    if (method != DID_IPW) {
+        /* beta: the comparison units' regression of dy on X */
+        int info;
+        if (!J->qr) {
+            for (int c = 0; c < k; c++) S[c] = exr_dot(X + (R_xlen_t) c * m, dy, J->wo, m);
+            info = exr_ls_chol(J->XtXo, S, k, J->cols, k, beta, Vt, rest, iwork);
+        } else {
+            info = exr_ls_qr(X, dy, J->wo, m, J->cols, k, beta, Vt, rest, iwork);
+        }
+        if (info != 0) return 2;
+        memcpy(e, dy, (size_t) m * sizeof(double));
+        for (int c = 0; c < k; c++) {
+            const double *xc = X + (R_xlen_t) c * m, bc = beta[c];
+            for (int j = 0; j < m; j++) e[j] -= xc[j] * bc;
+        }
+    }
+    double st, sc, eta_t, eta_c;
+    if (method == DID_DR || method == DID_IPW) {
+        const double *v = method == DID_DR ? e : dy;
+        st = exr_dot(J->wt, v, NULL, m);
+        sc = exr_dot(J->wc, v, NULL, m);
+        eta_t = st / dn / J->mwt;
+        eta_c = sc / dn / J->mwc;
+        /* M = colMeans(wc (v - eta_c) X) = colMeans(wc v X) - eta_c M3 */
+        for (int c = 0; c < k; c++)
+            S[c] = exr_dot(X + (R_xlen_t) c * m, v, J->wc, m) / dn - eta_c * J->M3[c];
+        did_project(X, m, k, J->Vps, S, dn, a, r);
+        const double *A = method == DID_DR ? J->Ae : J->Ady;
+        for (int j = 0; j < m; j++)
+            inf[j] = A[j] * v[j] - J->Bt[j] * eta_t + J->Bc[j] * eta_c - J->Hc[j] * r[j];
+    } else {
+        st = exr_dot(J->wt, dy, NULL, m);
+        sc = 0.0;
+        for (int j = 0; j < m; j++) sc += J->wc[j] * (dy[j] - e[j]);
+        eta_t = st / dn / J->mwt;
+        eta_c = sc / dn / J->mwc;
+        for (int j = 0; j < m; j++)
+            inf[j] = J->Ady[j] * dy[j] + J->Ae[j] * e[j] - J->Bt[j] * eta_t + J->Bc[j] * eta_c;
+    }
+    *att = eta_t - eta_c;
+    return 0;
+}
+
+/*
+ * .Call entry: attgt_cells(Y, X, w, G, cells, method, cores, jobs, head)
+ *   Y      n x T double matrix: the outcome of each unit (rows) in each period
+ *   X      NULL (no covariates) or an n x (kx T) double matrix: the kx
+ *          covariates of period 1, then of period 2, ... (the intercept is
+ *          added here)
+ *   w      NULL or n unit weights; G n adoption periods (Inf: never treated)
+ *   cells  K x 5 double matrix, one row per (g, t) cell: g; the period index
+ *          (1-based) of t and of the base period; the period of the
+ *          covariates; the comparison cutoff c (comparison units: G = Inf, or
+ *          G > c and G != g; Inf for never-treated comparisons)
+ *   method 0 dr, 1 ipw, 2 reg; cores threads
+ *   jobs   K ints: the cell's job (1..J; cells of a job share g, c and the
+ *          covariate period), 0 for a cell not estimated (a reference cell)
+ *   head   J ints: 0 for a job whose logit starts from the share of treated
+ *          units, else the job (1-based, itself with head 0) whose estimate
+ *          starts it (jobs of one group with different covariate periods
+ *          have nearby propensity scores)
+ * Jobs with head 0 run first, in parallel, then the others, in parallel: the
+ * results do not depend on `cores`.
+ * Returns list(att = K, inf = n x K (n / m times the cell's influence function
+ * on its m units, 0 elsewhere and for cells not estimated, NA for failed
+ * cells), status = K, n_treated = K, n_control = K, maxit = K).
+ */
+SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEXP cores_,
+                 SEXP jobs_, SEXP head_)
+{
+    if (!isReal(Y_) || !isMatrix(Y_)) exr_raise("Y", "must be a double matrix");
+    const int n = nrows(Y_), T = ncols(Y_);
+    const double *Y = REAL(Y_);
+    int kx = 0;
+    const double *X = NULL;
+    if (!isNull(X_)) {
+        if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != n || ncols(X_) % T != 0)
+            exr_raise("X", "must be an n x (kx T) double matrix");
+        kx = ncols(X_) / T;
+        X = REAL(X_);
+    }
+    const double *w = isNull(w_) ? NULL : exr_real_arg(w_, n, "w");
+    const double *G = exr_real_arg(G_, n, "G");
     if (!isReal(cells) || !isMatrix(cells) || ncols(cells) != 5)
         exr_raise("cells", "must be a double matrix with 5 columns");
     const int K = nrows(cells);
-    const double *G = exr_real_arg(G_, n, "G");
-    const double *w = isNull(w_) ? NULL : exr_real_arg(w_, n, "w");
+    const double *cl = REAL(cells);
     const int method = exr_scalar_int(method_, "method");
-    const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
-    const int *jobs = isNull(jobs_) ? NULL : exr_int_arg(jobs_, K, "jobs");
     if (method < 0 || method > 2) exr_raise("method", "must be 0, 1 or 2");
-    int k = 1;
-    const double *x = NULL;
-    if (!isNull(X)) {
-        if (!isReal(X) || !isMatrix(X) || nrows(X) != n || ncols(X) % T != 0 || ncols(X) < T)
-            exr_raise("X", "must be an n x (k T) double matrix");
-        k = ncols(X) / T;
-        x = REAL(X);
-    }
-    const double *cl = REAL(cells), *y = REAL(Y);
+    const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
+    const int *jobs = exr_int_arg(jobs_, K, "jobs");
+    const int *head = exr_int_arg(head_, -1, "head");
+    const int J = (int) XLENGTH(head_);
     for (int c = 0; c < K; c++) {
+        if (jobs[c] < 0 || jobs[c] > J) exr_raise("jobs", "must be in 0..length(head)");
         for (int j = 1; j <= 3; j++) {
             double v = cl[c + (R_xlen_t) j * K];
             if (!(v >= 1 && v <= T && v == floor(v))) exr_raise("cells", "bad period index");
         }
     }
-    int njob = 0;
-    if (jobs) {
-        for (int c = 0; c < K; c++) {
-            if (jobs[c] < 1 || jobs[c] > K) exr_raise("jobs", "must be in 1..K");
-            if (jobs[c] > njob) njob = jobs[c];
-        }
+    for (int j = 0; j < J; j++)
+        if (head[j] < 0 || head[j] > J || (head[j] > 0 && head[head[j] - 1] != 0))
+            exr_raise("head", "must be 0 or a job whose head is 0");
+    /* the cells of each job, and each job's first cell */
+    int *first = (int *) R_alloc(J > 0 ? J : 1, sizeof(int));
+    for (int j = 0; j < J; j++) first[j] = -1;
+    for (int c = 0; c < K; c++)
+        if (jobs[c] > 0 && first[jobs[c] - 1] < 0) first[jobs[c] - 1] = c;
+    for (int j = 0; j < J; j++) if (first[j] < 0) exr_raise("jobs", "job %d has no cell", j + 1);
+    for (int c = 0; c < K; c++) {
+        if (jobs[c] == 0) continue;
+        const int f = first[jobs[c] - 1];
+        if (cl[c] != cl[f] || cl[c + 3 * (R_xlen_t) K] != cl[f + 3 * (R_xlen_t) K] ||
+            !(cl[c + 4 * (R_xlen_t) K] == cl[f + 4 * (R_xlen_t) K]))
+            exr_raise("jobs", "cells of a job must share the group, covariate period and cutoff");
     }
     for (R_xlen_t i = 0; i < (R_xlen_t) n * T; i++)
-        if (!R_FINITE(y[i])) exr_raise("Y", "has non-finite values");
+        if (!R_FINITE(Y[i])) exr_raise("Y", "has non-finite values");
     if (w) for (int i = 0; i < n; i++) if (!(w[i] >= 0 && R_FINITE(w[i]))) exr_raise("w", "bad weights");
 
     const char *nm[6] = {"att", "inf", "status", "n_treated", "n_control", "maxit"};
@@ -355,119 +625,72 @@ SEXP attgt_cells(SEXP Y, SEXP X, SEXP w_, SEXP G_, SEXP cells, SEXP method_, SEX
     SEXP ntr = allocVector(INTSXP, K); SET_VECTOR_ELT(out, 3, ntr);
     SEXP nco = allocVector(INTSXP, K); SET_VECTOR_ELT(out, 4, nco);
     SEXP mxt = allocVector(INTSXP, K); SET_VECTOR_ELT(out, 5, mxt);
-    double *pinf = REAL(inf);
+    double *pinf = REAL(inf), *patt = REAL(att);
+    int *pst = INTEGER(status), *pnt = INTEGER(ntr), *pnc = INTEGER(nco), *pmx = INTEGER(mxt);
     memset(pinf, 0, (size_t) n * K * sizeof(double));
+    for (int c = 0; c < K; c++) {
+        patt[c] = 0.0;
+        pst[c] = pnt[c] = pnc[c] = pmx[c] = 0;
+    }
 
-    /* per-thread workspace, allocated before the parallel regions */
-    size_t ws = exr_did_work_size(n, k);
-    size_t per = ws + 3 * (size_t) n + (size_t) n * k + (size_t) n;
+    did_data dd = {n, T, kx, kx + 1, method, Y, X, G, w};
+    const int k = kx + 1;
+    size_t nint = 0, nd = did_work_size(n, k, &nint);
     double **tw = (double **) R_alloc(nth, sizeof(double *));
     int **tiw = (int **) R_alloc(nth, sizeof(int *));
-    int **tidx = (int **) R_alloc(nth, sizeof(int *));
     for (int t = 0; t < nth; t++) {
-        tw[t] = (double *) R_alloc(per, sizeof(double));
-        tiw[t] = (int *) R_alloc(4 * (size_t) k + 4, sizeof(int));
-        tidx[t] = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
+        tw[t] = (double *) R_alloc(nd, sizeof(double));
+        tiw[t] = (int *) R_alloc(nint, sizeof(int));
     }
-    double *patt = REAL(att);
-    int *pst = INTEGER(status), *pnt = INTEGER(ntr), *pnc = INTEGER(nco), *pmx = INTEGER(mxt);
-
-    /* propensity-score logits, one per job (dr, ipw) */
-    double *jb = NULL;
-    int *jst = NULL, *jmx = NULL, *jfirst = NULL;
-    const int use_jobs = jobs && method != DID_REG && njob > 0;
-    if (use_jobs) {
-        jb = (double *) R_alloc((size_t) njob * k, sizeof(double));
-        jst = (int *) R_alloc(njob, sizeof(int));
-        jmx = (int *) R_alloc(njob, sizeof(int));
-        jfirst = (int *) R_alloc(njob, sizeof(int));
-        for (int j = 0; j < njob; j++) jfirst[j] = -1;
-        for (int c = 0; c < K; c++) if (jfirst[jobs[c] - 1] < 0) jfirst[jobs[c] - 1] = c;
+    /* the logit estimates of the head jobs, which start the others */
+    double *bh = (double *) R_alloc((size_t) (J > 0 ? J : 1) * k, sizeof(double));
+    int *hok = (int *) R_alloc(J > 0 ? J : 1, sizeof(int));
+    int *list = (int *) R_alloc(J > 0 ? J : 1, sizeof(int));
+    for (int phase = 0; phase < 2; phase++) {
+        int nl = 0;
+        for (int j = 0; j < J; j++) if ((head[j] == 0) == (phase == 0)) list[nl++] = j;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) schedule(dynamic)
 #endif
-        for (int j = 0; j < njob; j++) {
+        for (int l = 0; l < nl; l++) {
 #ifdef _OPENMP
             int tid = omp_get_thread_num();
 #else
             int tid = 0;
 #endif
-            jst[j] = 3;
-            jmx[j] = 0;
-            int c = jfirst[j];
-            if (c < 0) continue;
-            double *mem = tw[tid];
-            int mt = 0;
-            const double g = cl[c], cut = cl[c + (R_xlen_t) 4 * K];
-            const int tx = (int) cl[c + 3 * (R_xlen_t) K] - 1;
-            double *D = mem + n, *ww = D + n, *Xs = ww + n, *wn = Xs + (size_t) n * k,
-                   *eta = wn + n, *work = eta + n;
-            int m = did_cell_units(n, k, G, w, y, x, g, cut, 0, 0, tx, tidx[tid], &mt, NULL, D,
-                                   ww, Xs);
-            if (mt == 0 || mt == m) continue;
-            double sw = 0.0;
-            for (int i = 0; i < m; i++) sw += w ? ww[i] : 1.0;
-            for (int i = 0; i < m; i++) wn[i] = (w ? ww[i] : 1.0) / (sw / m);
-            double *b = jb + (size_t) j * k, ll = 0.0, *Io = work, *Ie = Io + (size_t) k * k;
-            int iter = 0;
-            memset(b, 0, (size_t) k * sizeof(double));
-            int st = exr_binary_fit(Xs, D, wn, m, k, 1, b, &ll, Io, Ie, eta, 100, 1e-20, &iter,
-                                    Ie + (size_t) k * k, tiw[tid]);
-            jst[j] = st == EXR_BIN_SINGULAR ? 3 : 0;
-            jmx[j] = st == EXR_BIN_MAXIT;
-        }
-        R_CheckUserInterrupt();
-    }
-
-    /* cells in rounds, with an interrupt check between rounds */
-    const int round = nth * 4;
-    for (int c0 = 0; c0 < K; c0 += round) {
-        int c1 = c0 + round < K ? c0 + round : K;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic)
-#endif
-        for (int c = c0; c < c1; c++) {
-#ifdef _OPENMP
-            int tid = omp_get_thread_num();
-#else
-            int tid = 0;
-#endif
-            double *mem = tw[tid];
-            int *idx = tidx[tid];
-            const double g = cl[c], cut = cl[c + (R_xlen_t) 4 * K];
-            const int te = (int) cl[c + (R_xlen_t) K] - 1, tb = (int) cl[c + 2 * (R_xlen_t) K] - 1,
-                      tx = (int) cl[c + 3 * (R_xlen_t) K] - 1;
-            int mt = 0;
-            double *dy = mem, *D = dy + n, *ww = D + n, *Xs = ww + n, *inf1 = Xs + (size_t) n * k,
-                   *work = inf1 + n;
-            int m = did_cell_units(n, k, G, w, y, x, g, cut, te, tb, tx, idx, &mt, dy, D, ww, Xs);
-            double a = NA_REAL;
-            int mx = 0, st;
-            const double *bj = NULL;
-            if (use_jobs) {
-                int j = jobs[c] - 1;
-                bj = jb + (size_t) j * k;
-                mx = jmx[j];
+            const int j = list[l], c0 = first[j];
+            did_job Jb;
+            double *cw;
+            double *rest = did_job_carve(&Jb, n, k, tw[tid], tiw[tid], &cw);
+            int *iw = tiw[tid] + n + k;
+            const double *bs = head[j] > 0 && hok[head[j] - 1] ? bh + (size_t) (head[j] - 1) * k : NULL;
+            did_job_setup(&dd, cl[c0], cl[c0 + 4 * (R_xlen_t) K], (int) cl[c0 + 3 * (R_xlen_t) K] - 1,
+                          bs, &Jb, rest, iw);
+            if (phase == 0) {
+                hok[j] = Jb.fitted;
+                if (hok[j]) memcpy(bh + (size_t) j * k, Jb.b, (size_t) k * sizeof(double));
             }
-            if (use_jobs && jst[jobs[c] - 1] != 0 && mt > 0 && mt < m) {
-                st = jst[jobs[c] - 1];
-            } else {
-                int mx2 = 0;
-                st = exr_did_panel(dy, D, Xs, w ? ww : NULL, m, k, method, bj, &a, inf1, &mx2,
-                                   work, tiw[tid]);
-                if (!use_jobs) mx = mx2;
-            }
-            patt[c] = st == 0 ? a : NA_REAL;
-            pst[c] = st;
-            pnt[c] = mt;
-            pnc[c] = m - mt;
-            pmx[c] = mx;
-            double *col = pinf + (R_xlen_t) c * n;
-            if (st == 0) {
-                const double s = (double) n / m;
-                for (int j = 0; j < m; j++) col[idx[j]] = s * inf1[j];
-            } else {
-                for (int i = 0; i < n; i++) col[i] = NA_REAL;
+            for (int c = c0; c < K; c++) {
+                if (jobs[c] != j + 1) continue;
+                double a = NA_REAL;
+                int st = Jb.status;
+                double *col = pinf + (R_xlen_t) c * n;
+                if (st == 0) {
+                    st = did_job_cell(&dd, &Jb, (int) cl[c + (R_xlen_t) K] - 1,
+                                      (int) cl[c + 2 * (R_xlen_t) K] - 1, &a, cw + 3 * (size_t) n,
+                                      cw, rest, iw);
+                }
+                patt[c] = st == 0 ? a : NA_REAL;
+                pst[c] = st;
+                pnt[c] = Jb.mt;
+                pnc[c] = Jb.m - Jb.mt;
+                pmx[c] = Jb.maxit;
+                if (st == 0) {
+                    const double s = (double) n / Jb.m, *f = cw + 3 * (size_t) n;
+                    for (int q = 0; q < Jb.m; q++) col[Jb.idx[q]] = s * f[q];
+                } else {
+                    for (int i = 0; i < n; i++) col[i] = NA_REAL;
+                }
             }
         }
         R_CheckUserInterrupt();

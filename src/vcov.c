@@ -15,37 +15,29 @@
 /* Kernel: M (k x k, both triangles) = sum_g s_g s_g' with
  * s_g = sum_{i: cl[i] = g} x_i u_i (u NULL: u_i = 1, X holds the scores).
  * cl: 1-based codes <= G, or NULL for one cluster per row (then G = n).
+ * One cluster per row needs no copy of the scores: M = X' diag(u^2) X, the
+ * package's blocked cross-product (u^2 in the first n doubles of S).
  * Work S: G * k doubles. Pure: no R API. */
 void exr_cluster_meat(const double *x, const double *u, R_xlen_t n, int k, const int *cl,
                       int G, double *S, double *M)
 {
     if (k == 0) return;
-    if (cl) {
-        memset(S, 0, (size_t) G * k * sizeof(double));
-        for (int j = 0; j < k; j++) {
-            const double *xj = x + (R_xlen_t) j * n;
-            double *sj = S + (R_xlen_t) j * G;
-            if (u) {
-                for (R_xlen_t i = 0; i < n; i++) sj[cl[i] - 1] += xj[i] * u[i];
-            } else {
-                for (R_xlen_t i = 0; i < n; i++) sj[cl[i] - 1] += xj[i];
-            }
-        }
-    } else {
-        for (int j = 0; j < k; j++) {
-            const double *xj = x + (R_xlen_t) j * n;
-            double *sj = S + (R_xlen_t) j * G;
-            if (u) {
-                for (R_xlen_t i = 0; i < n; i++) sj[i] = xj[i] * u[i];
-            } else {
-                memcpy(sj, xj, (size_t) n * sizeof(double));
-            }
+    if (!cl) {
+        if (u) for (R_xlen_t i = 0; i < n; i++) S[i] = u[i] * u[i];
+        exr_crossprod(x, NULL, u ? S : NULL, (int) n, k, M, NULL);
+        return;
+    }
+    memset(S, 0, (size_t) G * k * sizeof(double));
+    for (int j = 0; j < k; j++) {
+        const double *xj = x + (R_xlen_t) j * n;
+        double *sj = S + (R_xlen_t) j * G;
+        if (u) {
+            for (R_xlen_t i = 0; i < n; i++) sj[cl[i] - 1] += xj[i] * u[i];
+        } else {
+            for (R_xlen_t i = 0; i < n; i++) sj[cl[i] - 1] += xj[i];
         }
     }
-    const double one = 1.0, zero = 0.0;
-    F77_CALL(dsyrk)("U", "T", &k, &G, &one, S, &G, &zero, M, &k FCONE FCONE);
-    for (int a = 0; a < k; a++)
-        for (int c = 0; c < a; c++) M[a + (R_xlen_t) c * k] = M[c + (R_xlen_t) a * k];
+    exr_crossprod(S, NULL, NULL, G, k, M, NULL);
 }
 
 /*
@@ -73,7 +65,8 @@ SEXP score_meat(SEXP X, SEXP u_, SEXP cluster)
     SEXP M = PROTECT(allocMatrix(REALSXP, k, k));
     memset(REAL(M), 0, (size_t) k * k * sizeof(double));
     if (k > 0 && G > 0) {
-        double *S = (double *) R_alloc((size_t) G * k, sizeof(double));
+        /* one cluster per row: only u^2 (n doubles) */
+        double *S = (double *) R_alloc(cl ? (size_t) G * k : (u ? (size_t) n : 1), sizeof(double));
         exr_cluster_meat(REAL(X), u, n, k, cl, G, S, REAL(M));
     }
     UNPROTECT(1);
