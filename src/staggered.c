@@ -699,15 +699,20 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
     return out;
 }
 
-/* Bytes (of eight rows each) whose tables are built together: the partial
- * sums of a draw then stay in cache across them. */
-#define MBOOT_QB 8
+/* Columns taken together (one cache line of a table entry), and bytes (of
+ * eight rows each) whose tables are built together: MBOOT_KC x MBOOT_QB x 256
+ * doubles (32 KB), which stay in the L1 cache while every draw of the range
+ * looks them up; the draws' partial sums of those columns (MBOOT_KC doubles a
+ * draw) stream from L2. */
+#define MBOOT_KC 8
+#define MBOOT_QB 2
 
 /* Doubles of workspace exr_mboot_draws needs per thread: the tables of the 256
- * signed sums of eight rows for K columns, for MBOOT_QB bytes at a time. */
+ * signed sums of eight rows for MBOOT_KC columns, for MBOOT_QB bytes at a time. */
 size_t exr_mboot_work_size(int K)
 {
-    return (size_t) MBOOT_QB * 256 * (size_t) K;
+    (void) K;
+    return (size_t) MBOOT_QB * 256 * MBOOT_KC;
 }
 
 /*
@@ -717,52 +722,67 @@ size_t exr_mboot_work_size(int K)
  * by byte across draws, so that one byte position of every draw is contiguous),
  * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1);
  * S: B x K row-major output, S[b K + k] = sum_i v_ib psi_ik.
- * work: exr_mboot_work_size(K). The sums for a draw are accumulated in the
- * same order whatever the range, so splitting draws across threads does not
- * change a bit. Pure: no R API.
+ * work: exr_mboot_work_size(K). Each column's sum for a draw is accumulated
+ * byte by byte in the same order whatever the range of draws or the grouping
+ * of columns and bytes, so splitting draws across threads does not change a
+ * bit. The tables are built once per call: give a call many draws. Pure: no
+ * R API.
  */
 void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
                      int b1, double *S, double *work)
 {
     const int nbyte = (m + 7) / 8;
     for (int b = b0; b < b1; b++) memset(S + (size_t) b * K, 0, (size_t) K * sizeof(double));
-    for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
-        const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
-        for (int qq = 0; qq < nq; qq++) {
-            double *tab = work + (size_t) qq * 256 * K;
-            const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
-            /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
-            for (int k = 0; k < K; k++) {
-                double s = 0.0;
-                for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k];
-                tab[k] = s;
-            }
-            for (int j = 0; j < 8; j++) {
-                const int lo = 1 << j;
-                const double *row = j < nr ? psi + (size_t) (r0 + j) * K : NULL;
-                for (int v = lo; v < 2 * lo; v++) {
-                    double *restrict t = tab + (size_t) v * K;
-                    const double *restrict t0 = tab + (size_t) (v - lo) * K;
-                    if (row) {
-#ifdef _OPENMP
-#pragma omp simd
-#endif
-                        for (int k = 0; k < K; k++) t[k] = t0[k] + 2.0 * row[k];
-                    } else {
-                        for (int k = 0; k < K; k++) t[k] = t0[k];
+    for (int k0 = 0; k0 < K; k0 += MBOOT_KC) {
+        const int kc = K - k0 < MBOOT_KC ? K - k0 : MBOOT_KC;
+        for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
+            const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
+            for (int qq = 0; qq < nq; qq++) {
+                double *tab = work + (size_t) qq * 256 * MBOOT_KC;
+                const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
+                /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
+                for (int k = 0; k < kc; k++) {
+                    double s = 0.0;
+                    for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
+                    tab[k] = s;
+                }
+                for (int j = 0; j < 8; j++) {
+                    const int lo = 1 << j;
+                    const double *row = j < nr ? psi + (size_t) (r0 + j) * K + k0 : NULL;
+                    for (int v = lo; v < 2 * lo; v++) {
+                        double *restrict t = tab + (size_t) v * MBOOT_KC;
+                        const double *restrict t0 = tab + (size_t) (v - lo) * MBOOT_KC;
+                        if (row) {
+                            for (int k = 0; k < kc; k++) t[k] = t0[k] + 2.0 * row[k];
+                        } else {
+                            for (int k = 0; k < kc; k++) t[k] = t0[k];
+                        }
                     }
                 }
             }
-        }
-        for (int b = b0; b < b1; b++) {
-            double *restrict sb = S + (size_t) b * K;
-            for (int qq = 0; qq < nq; qq++) {
-                const double *restrict t =
-                    work + ((size_t) qq * 256 + bits[(size_t) (q0 + qq) * B + b]) * K;
-#ifdef _OPENMP
-#pragma omp simd
-#endif
-                for (int k = 0; k < K; k++) sb[k] += t[k];
+            const unsigned char *bq = bits + (size_t) q0 * B;
+            if (kc == MBOOT_KC && nq == MBOOT_QB) {
+                /* the full block, with the loop bounds known to the compiler */
+                for (int b = b0; b < b1; b++) {
+                    double *restrict sb = S + (size_t) b * K + k0;
+                    double acc[MBOOT_KC];
+                    for (int k = 0; k < MBOOT_KC; k++) acc[k] = sb[k];
+                    for (int qq = 0; qq < MBOOT_QB; qq++) {
+                        const double *restrict t =
+                            work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
+                        for (int k = 0; k < MBOOT_KC; k++) acc[k] += t[k];
+                    }
+                    for (int k = 0; k < MBOOT_KC; k++) sb[k] = acc[k];
+                }
+            } else {
+                for (int b = b0; b < b1; b++) {
+                    double *restrict sb = S + (size_t) b * K + k0;
+                    for (int qq = 0; qq < nq; qq++) {
+                        const double *restrict t =
+                            work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
+                        for (int k = 0; k < kc; k++) sb[k] += t[k];
+                    }
+                }
             }
         }
     }
@@ -841,8 +861,9 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     size_t ws = exr_mboot_work_size(K);
     double **tw = (double **) R_alloc(nth, sizeof(double *));
     for (int t = 0; t < nth; t++) tw[t] = (double *) R_alloc(ws, sizeof(double));
-    /* rounds of draws with an interrupt check between them */
-    const int per_round = 64 * nth;
+    /* rounds of draws with an interrupt check between them; each call of the
+     * kernel builds the tables anew, so a round is large */
+    const int per_round = 1024 * nth;
     for (int r0 = 0; r0 < B; r0 += per_round) {
         int r1 = r0 + per_round < B ? r0 + per_round : B;
 #ifdef _OPENMP
