@@ -312,3 +312,35 @@ test_that("att_gt rejects bad input with classed errors", {
   ub <- sim[-1L, ]
   expect_warning(att_gt(y ~ 1, ub, panel = p, adopt = "adopt", boot = 0), class = "exportres_warning")
 })
+
+test_that("att_gt does not depend on the order of the rows; dropped units equal their removal", {
+  sim <- sim_staggered(150, periods = 1:6, cohorts = c(3, 5), scale = c(1, 1), seed = 8)
+  sim$w <- rep(stats::runif(150, 0.5, 2), each = 6)[match(sim$id, sort(unique(sim$id)))]
+  sim$st <- sim$id %% 7
+  p <- c("id", "t")
+  fit_of <- function(dd, ...) att_gt(y ~ x, dd, panel = p, adopt = "adopt", boot = 0, ...)
+  set.seed(3)
+  shuf <- sim[sample(nrow(sim)), ]
+  for (method in c("dr", "ipw", "reg")) {
+    a <- fit_of(sim, method = method, weights = "w", cluster = ~st)
+    b <- fit_of(shuf, method = method, weights = "w", cluster = ~st)
+    expect_equal(b$estimates$estimate, a$estimates$estimate, tolerance = 1e-12)
+    expect_equal(b$estimates$std.error, a$estimates$std.error, tolerance = 1e-12)
+  }
+  # a unit missing a period (and a row with a missing outcome) is dropped:
+  # the same as removing the unit
+  ub <- shuf
+  ub <- ub[!(ub$id == 4 & ub$t == 2), ]
+  ub$y[ub$id == 9 & ub$t == 5] <- NA
+  expect_warning(f1 <- fit_of(ub), class = "exportres_warning")
+  f2 <- fit_of(sim[!sim$id %in% c(4, 9), ])
+  expect_equal(f1$estimates$estimate, f2$estimates$estimate, tolerance = 1e-12)
+  expect_equal(f1$estimates$std.error, f2$estimates$std.error, tolerance = 1e-12)
+  expect_identical(f1$n_obs, f2$n_obs)
+  # weights varying within a unit, and a repeated (id, time) pair
+  bw <- sim
+  bw$w[bw$id == 2 & bw$t == 3] <- 9
+  expect_error(att_gt(y ~ x, bw, panel = p, adopt = "adopt", weights = "w", boot = 0),
+               class = "exportres_error")
+  expect_error(fit_of(rbind(sim, sim[5L, ])), "duplicate", class = "exportres_error")
+})

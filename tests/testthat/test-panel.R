@@ -20,3 +20,44 @@ test_that("panel arguments are validated", {
   expect_error(fe_reg(x ~ l(x), df), class = "exportres_error")
   expect_error(fe_reg(x ~ id, df, panel = "id"), class = "exportres_error")
 })
+
+test_that("panel_index sorts rows by unit then time as order() does, and finds repeated pairs", {
+  set.seed(11)
+  # units with few rows (insertion sort) and many (merge sort), shuffled rows,
+  # character ids, and rows missing an id or a time
+  n_units <- 40L
+  len <- sample(c(1:5, 17:40), n_units, replace = TRUE)
+  id <- rep(sprintf("u%02d", seq_len(n_units)), len)
+  tm <- unlist(lapply(len, function(l) sample(2000 + seq_len(l))))
+  o <- sample(length(id))
+  id <- id[o]
+  tm <- tm[o]
+  id[c(3, 50)] <- NA
+  tm[c(7, 90)] <- NA
+  pi <- exportres:::panel_index(id, tm)
+  valid <- !is.na(id) & !is.na(tm)
+  expect_identical(pi$valid, valid)
+  idc <- rep(NA_integer_, length(id))
+  idc[valid] <- exportres:::codes_of(id[valid])
+  expect_identical(pi$id, idc)
+  rows <- which(valid)
+  expect_identical(pi$order, rows[order(idc[rows], tm[rows])])
+  expect_identical(pi$start, as.integer(c(0L, cumsum(tabulate(idc[rows], max(idc[rows]))))))
+  expect_identical(c(pi$tmin, pi$span), c(min(tm[rows]), diff(range(tm[rows])) + 1))
+  # rows already in order, and no time: rows by unit in their original order
+  srt <- pi$order
+  p2 <- exportres:::panel_index(id[srt], tm[srt])
+  expect_identical(p2$order, seq_along(srt))
+  p3 <- exportres:::panel_index(id)
+  r3 <- which(!is.na(id))
+  expect_identical(p3$order, r3[order(exportres:::codes_of(id[r3]))])
+  # a repeated (id, time) pair, in a long shuffled unit and in a short one
+  for (u in c(which.max(len), which.min(len))) {
+    uid <- sprintf("u%02d", u)
+    r <- which(id == uid & !is.na(tm))
+    id2 <- c(id, uid)
+    tm2 <- c(tm, tm[r[length(r)]])
+    expect_error(exportres:::panel_index(id2, tm2), "duplicate \\(id, time\\) pair", class = "exportres_error")
+    expect_silent(exportres:::panel_index(id2, tm2, check = FALSE))
+  }
+})
