@@ -87,3 +87,30 @@ test_that("bad input raises classed errors", {
   expect_error(.Call(exportres:::C_binary_fit, 1:3, c(0, 1, 1), NULL, 0L, NULL, c(10, 1e-10)),
                class = "exportres_error")
 })
+
+test_that("logit from a far start (step halving, the line search's comparisons) equals glm", {
+  # a start far from the estimate: the first steps lower the log-likelihood
+  # and are halved (the line search compares log-likelihoods), the later ones
+  # are accepted on the concavity bounds without computing it
+  set.seed(21)
+  n <- 3000
+  d <- data.frame(x1 = rnorm(n), x2 = rexp(n), x3 = rbinom(n, 1, 0.3))
+  wts <- runif(n, 0.2, 3)
+  eta <- -3 + 2.5 * d$x1 - 1.5 * d$x2 + 2 * d$x3
+  d$y <- rbinom(n, 1, plogis(eta))
+  X <- cbind(1, as.matrix(d[c("x1", "x2", "x3")]))
+  for (wt in c(FALSE, TRUE)) {
+    w <- if (wt) wts else NULL
+    g <- suppressWarnings(glm(y ~ x1 + x2 + x3, binomial("logit"), d, weights = w,
+                              control = glm.control(epsilon = 1e-15, maxit = 200)))
+    r <- .Call(exportres:::C_binary_fit, X, as.double(d$y), w, 1L, c(4, -6, 5, -3),
+               c(100, 1e-20, 1))
+    expect_identical(r$status, 0L)
+    expect_gt(r$iterations, 5L)
+    expect_lt(rel_diff(r$coefficients, unname(coef(g))), 1e-8)
+    ll_g <- sum((if (wt) wts else 1) * dbinom(d$y, 1, fitted(g), log = TRUE))
+    expect_equal(r$loglik, ll_g, tolerance = 1e-12)
+    V <- solve(r$info_observed)
+    expect_lt(rel_diff(sqrt(diag(V)), unname(sqrt(diag(vcov(g))))), 1e-7)
+  }
+})

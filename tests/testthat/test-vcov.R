@@ -135,3 +135,22 @@ test_that("bad input to the engine and the conventions", {
   expect_error(exportres:::vcov_engine(diag(2), matrix(1, 3, 2), "hc1", n = 3, K = 3),
                class = "exportres_error")
 })
+
+test_that("score_meat equals crossprod of the (cluster sums of the) scores, across row blocks", {
+  # enough rows for several of exr_crossprod's cache blocks, few and many
+  # columns, with and without u, one cluster per row and clusters
+  set.seed(4)
+  for (k in c(1L, 3L, 20L)) {
+    n <- 7001L
+    X <- matrix(rnorm(n * k), n, k)
+    u <- rnorm(n)
+    cl <- sample.int(250L, n, replace = TRUE)
+    S <- X * u
+    expect_equal(.Call(exportres:::C_score_meat, X, u, NULL), crossprod(S), tolerance = 1e-13)
+    expect_equal(.Call(exportres:::C_score_meat, X, NULL, NULL), crossprod(X), tolerance = 1e-13)
+    expect_equal(.Call(exportres:::C_score_meat, X, u, cl), crossprod(rowsum(S, cl)),
+                 tolerance = 1e-13)
+    expect_equal(.Call(exportres:::C_score_meat, S, NULL, cl), crossprod(rowsum(S, cl)),
+                 tolerance = 1e-13)
+  }
+})
