@@ -721,7 +721,10 @@ size_t exr_mboot_work_size(int K)
  * bits: the Rademacher signs, byte q of draw b at bits[q * B + b] (stored byte
  * by byte across draws, so that one byte position of every draw is contiguous),
  * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1);
- * S: B x K row-major output, S[b K + k] = sum_i v_ib psi_ik.
+ * S: output by chunks of MBOOT_KC columns, each B x MBOOT_KC row-major:
+ * S[(c B + b) MBOOT_KC + j] = sum_i v_ib psi_ik with k = c MBOOT_KC + j
+ * (ceil(K / MBOOT_KC) B MBOOT_KC doubles; a draw's partial sums of a chunk are one
+ * aligned cache line, and a chunk's are contiguous).
  * work: exr_mboot_work_size(K). Each column's sum for a draw is accumulated
  * byte by byte in the same order whatever the range of draws or the grouping
  * of columns and bytes, so splitting draws across threads does not change a
@@ -732,9 +735,10 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                      int b1, double *S, double *work)
 {
     const int nbyte = (m + 7) / 8;
-    for (int b = b0; b < b1; b++) memset(S + (size_t) b * K, 0, (size_t) K * sizeof(double));
     for (int k0 = 0; k0 < K; k0 += MBOOT_KC) {
         const int kc = K - k0 < MBOOT_KC ? K - k0 : MBOOT_KC;
+        double *Sc = S + (size_t) (k0 / MBOOT_KC) * B * MBOOT_KC;
+        memset(Sc + (size_t) b0 * MBOOT_KC, 0, (size_t) (b1 - b0) * MBOOT_KC * sizeof(double));
         for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
             const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
             for (int qq = 0; qq < nq; qq++) {
@@ -764,7 +768,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
             if (kc == MBOOT_KC && nq == MBOOT_QB) {
                 /* the full block, with the loop bounds known to the compiler */
                 for (int b = b0; b < b1; b++) {
-                    double *restrict sb = S + (size_t) b * K + k0;
+                    double *restrict sb = Sc + (size_t) b * MBOOT_KC;
                     double acc[MBOOT_KC];
                     for (int k = 0; k < MBOOT_KC; k++) acc[k] = sb[k];
                     for (int qq = 0; qq < MBOOT_QB; qq++) {
@@ -776,7 +780,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                 }
             } else {
                 for (int b = b0; b < b1; b++) {
-                    double *restrict sb = S + (size_t) b * K + k0;
+                    double *restrict sb = Sc + (size_t) b * MBOOT_KC;
                     for (int qq = 0; qq < nq; qq++) {
                         const double *restrict t =
                             work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
@@ -857,7 +861,8 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     /* the last byte of each draw carries m % 8 signs; unused bits are ignored
      * by the table (their rows are zero) */
 
-    double *S = (double *) R_alloc((size_t) B * K, sizeof(double));
+    const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
+    double *S = (double *) R_alloc((size_t) nchunk * B * MBOOT_KC, sizeof(double));
     size_t ws = exr_mboot_work_size(K);
     double **tw = (double **) R_alloc(nth, sizeof(double *));
     for (int t = 0; t < nth; t++) tw[t] = (double *) R_alloc(ws, sizeof(double));
@@ -889,7 +894,8 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     double *d = REAL(dr), *sig = REAL(sg);
     const double sm = sqrt((double) m) / m;
     for (int k = 0; k < K; k++)
-        for (int b = 0; b < B; b++) d[b + (R_xlen_t) k * B] = sm * S[(size_t) b * K + k];
+        for (int b = 0; b < B; b++)
+            d[b + (R_xlen_t) k * B] = sm * S[((size_t) (k / MBOOT_KC) * B + b) * MBOOT_KC + k % MBOOT_KC];
     /* IQR / (qnorm(.75) - qnorm(.25)) */
     const double iqr_norm = 2.0 * 0.674489750196081743202;
     double *col = (double *) R_alloc(B, sizeof(double));
