@@ -68,6 +68,7 @@ coef_table <- function(object) {
 #' @rdname exr_model
 #' @export
 confint.exr_model <- function(object, parm, level = 0.95, ...) {
+  check_level(level)
   b <- object$coefficients
   se <- sqrt(diag(object$vcov))[names(b)]
   if (!missing(parm)) {
@@ -107,6 +108,8 @@ confint.exr_model <- function(object, parm, level = 0.95, ...) {
 #' @name tidy.exr_model
 #' @export
 tidy.exr_model <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
+  conf.int <- check_flag(conf.int, "conf.int")
+  if (conf.int) check_level(conf.level, "conf.level")
   tab <- coef_table(x)
   out <- data.frame(term = rownames(tab), tab, row.names = NULL, check.names = FALSE)
   if (conf.int) {

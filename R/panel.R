@@ -80,11 +80,13 @@ panel_vars <- function(data, panel, arg = "panel") {
 #' @keywords internal
 #' @noRd
 panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
+  if (!is.atomic(id) || is.null(id)) exr_error(arg, "the unit identifier must be an atomic vector, not ", class(id)[1L], ".")
   n <- length(id)
   valid <- !is.na(id)
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
     time <- as.numeric(time)
+    if (any(is.infinite(time))) exr_error(arg, "the time column has infinite values.")
     valid <- valid & !is.na(time)
   }
   idc <- rep(NA_integer_, n)
