@@ -48,10 +48,20 @@
 #' \eqn{P(t^* < t)}. Under WCR a draw whose weights are all equal reproduces
 #' the original statistic (or its negative) exactly and is counted as such, not
 #' by rounding. Draws whose multi-way variance is not positive are discarded
-#' (as `boottest` does) and counted in the result. The confidence set is
-#' \eqn{\{r: p(r) > 1 - level\}}, found on a grid and then by bisection to
-#' machine precision; its outermost bounds are reported (with a note when the
-#' set is not an interval).
+#' at each \eqn{r} (as `boottest` does) and counted in the result. They are a
+#' property of the Cameron-Gelbach-Miller estimator, not an error: when the
+#' bootstrap clusters are finer than every error clustering (in a firm-year
+#' panel the intersection of firm and year is the observation), the bootstrap
+#' scores are independent across observations, each added cluster term
+#' estimates the same variance as the subtracted intersection term, and their
+#' sum, one term coming from few clusters (years), is negative in a few
+#' percent of the draws: about 3.5 percent in the abdata example below, as in
+#' `boottest`'s output, and none when bootstrapping by firm. The confidence
+#' set is \eqn{\{r: p(r) > 1 - level\}}, where each \eqn{p(r)} imposes
+#' \eqn{\beta_{term} = r} in the bootstrap samples and recomputes their
+#' variances; it is found on a grid and then by bisection to machine
+#' precision, and its outermost bounds are reported (with a note when the set
+#' is not an interval).
 #'
 #' Multi-way clustering uses the Cameron-Gelbach-Miller sum draw by draw. The
 #' bootstrap cluster (`bootcluster`) defaults to the error cluster under
@@ -60,6 +70,26 @@
 #' uses the intersection, available as `bootcluster = ~a + b`). A bootstrap
 #' cluster finer than the error cluster gives the subcluster bootstrap
 #' (MacKinnon & Webb 2018).
+#'
+#' @section Differences from Stata's boottest:
+#' The statistic, the p-values and the interval follow `boottest`'s
+#' definitions and agree with its output (see the tests), but for one
+#' published interval. When the bootstrap clusters are single observations
+#' (bootstrapping by observation, or by the intersection of firm and year in a
+#' firm-year panel), `boottest` 4.0 to 4.3 (2022) computed the bootstrap
+#' variances once, at the tested value, and kept them while it moved \eqn{r}
+#' to invert the test: its interval divides the bootstrap numerators at each
+#' \eqn{r} by standard errors computed at the tested value. (By version
+#' 4.4.11, 2024, its code updates them in this case too.) The t statistic and
+#' the p-value at the tested value are not affected. On Stata's `abdata`
+#' (`plm::EmplUK`), `areg n w k, absorb(ind)` followed by
+#' `boottest k, cluster(id year)` with 999 draws prints t = 28.5012 and the
+#' interval `[.844, .8847]`; `wild_boot()` with `bootcluster = ~ id + year`
+#' gives the same t and about `[0.783, 0.945]` (Monte Carlo standard
+#' deviation about 0.004 in each bound). At .844 and .8847 the bootstrap
+#' p-value, confirmed draw by draw by re-estimating the model for every draw,
+#' is about 0.58, not 0.05; holding the bootstrap variances at r = 0 puts
+#' 5 percent at `boottest`'s bounds.
 #'
 #' @param fit a fitted [fe_reg()] model. (The wild restricted efficient
 #'   bootstrap for IV fits is not available yet.)

@@ -7,7 +7,8 @@
 # fixed-effect dummies re-estimated by lm.wfit for every draw, and the
 # Cameron-Gelbach-Miller variance of coefficient j from the full design:
 # sum over the given clusterings of fac * sum_g (row j of the bread times the
-# cluster's score)^2.
+# cluster's score)^2. A draw whose multi-way variance is not positive gives NA
+# (the fast code leaves such draws out).
 slow_wild <- function(y, X, j, r, V, boot, err, fac, w = NULL, D = NULL, impose_null = TRUE) {
   n <- length(y)
   if (is.null(w)) w <- rep(1, n)
@@ -19,7 +20,7 @@ slow_wild <- function(y, X, j, r, V, boot, err, fac, w = NULL, D = NULL, impose_
     f <- lm.wfit(Z, yy, w)
     u <- f$residuals
     v <- sum(vapply(seq_along(err), function(d) fac[d] * sum(rowsum(za * u, err[[d]])^2), 0))
-    (f$coefficients[j] - centre) / sqrt(v)
+    if (v > 0) (f$coefficients[j] - centre) / sqrt(v) else NA_real_
   }
   full <- lm.wfit(Z, y, w)
   if (impose_null) {
@@ -265,24 +266,83 @@ test_that("boottest: areg with absorbed industry, 1,217 clusters, 9,999 draws", 
   expect_equal(wb$conf.int, c(-0.02785, 0.06359), tolerance = 0.05)
 })
 
+# Stata's abdata is plm::EmplUK: n = log(emp), w = log(wage), k = log(capital),
+# ys = log(output), ind = sector, id = firm. Each firm-year is one row, so
+# bootstrapping by the intersection of id and year bootstraps by observation.
+abdata <- function() {
+  data("EmplUK", package = "plm", envir = environment())
+  data.frame(n = log(EmplUK$emp), w = log(EmplUK$wage), k = log(EmplUK$capital),
+             ys = log(EmplUK$output), ind = EmplUK$sector, id = EmplUK$firm, year = EmplUK$year)
+}
+
+test_that("abdata, two-way clustering, bootstrap by observation: equal to the slow re-estimation at r != 0", {
+  skip_under_valgrind()
+  skip_if_no_reference("plm")
+  e <- abdata()
+  ssc <- exr_ssc(G_df = "conventional", K_fixef = "full")
+  n <- nrow(e)
+  g12 <- as.integer(factor(paste(e$id, e$year)))
+  G <- c(length(unique(e$id)), length(unique(e$year)), max(g12))
+  expect_identical(G[3], n)
+  fac <- (n - 1) / (n - 2 - length(unique(e$ind))) * G / (G - 1) * c(1, 1, -1)
+  set.seed(23)
+  V <- rademacher(n, 30)
+  for (wt in list(NULL, "ys")) {
+    fit <- fe_reg(n ~ w + k | ind, e, cluster = ~id + year, ssc = ssc, weights = wt,
+                  fixef_tol = 1e-13)
+    # at 0 and at the bounds boottest printed for this model (see the next test)
+    for (r in c(0, 0.844, 0.8847)) {
+      fast <- fast_wild(fit, "k", V, r = r, bootcluster = ~id + year, data = e)
+      slow <- slow_wild(e$n, cbind(e$w, e$k, 1), 2L, r, V, fast$prep$boot_codes,
+                        list(e$id, e$year, g12), fac, w = if (is.null(wt)) NULL else e[[wt]],
+                        D = dummies(e$ind))
+      expect_identical(is.na(fast$tb), is.na(slow$tb))
+      expect_equal(fast$tb, slow$tb, tolerance = 1e-10)
+      expect_equal(fast$t, slow$t, tolerance = 1e-10)
+    }
+  }
+})
+
 test_that("boottest: areg n w k, absorb(ind), two-way clustering by id and year (abdata)", {
   skip_under_valgrind()
   skip_if_no_reference("plm")
-  data("EmplUK", package = "plm", envir = environment())
-  e <- data.frame(n = log(EmplUK$emp), w = log(EmplUK$wage), k = log(EmplUK$capital),
-                  ys = log(EmplUK$output), ind = EmplUK$sector, id = EmplUK$firm, year = EmplUK$year)
+  e <- abdata()
   ssc <- exr_ssc(G_df = "conventional", K_fixef = "full")
-  fit <- fe_reg(n ~ w + k | ind, e, cluster = ~id + year, ssc = ssc)
-  set.seed(21)
-  # boottest k, cluster(id year) (bootcluster(id year) assumed): t(8) = 28.5012, p = 0.0010,
-  # 34 of 999 draws infeasible
-  wb <- suppressWarnings(wild_boot(fit, "k", B = 999, bootcluster = ~id + year, conf_int = FALSE))
-  expect_equal(round(wb$statistic, 4), 28.5012)
-  expect_lt(wb$p.value, 0.01)
-  expect_lt(wb$B_feasible, 999L)
-  fitw <- fe_reg(n ~ w + k | ind, e, cluster = ~id + year, weights = "ys", ssc = ssc)
-  wbw <- suppressWarnings(wild_boot(fitw, "k", B = 199, bootcluster = ~id + year, conf_int = FALSE))
-  expect_equal(round(wbw$statistic, 4), 28.4248)             # [aw=ys]: t(8) = 28.4248
+  # areg n w k [aw=ys], absorb(ind); boottest k, cluster(id year) (bootcluster(id year)
+  # assumed), 999 draws. Unweighted: t(8) = 28.5012, p = 0.0010, 34 infeasible draws,
+  # CI [.844, .8847]; [aw=ys]: t(8) = 28.4248, p = 0.0000, 31 infeasible, [.8449, .8833].
+  cases <- list(list(wt = NULL, t = 28.5012, infeasible = 34, ci = c(0.844, 0.8847)),
+                list(wt = "ys", t = 28.4248, infeasible = 31, ci = c(0.8449, 0.8833)))
+  for (cs in cases) {
+    fit <- fe_reg(n ~ w + k | ind, e, cluster = ~id + year, ssc = ssc, weights = cs$wt)
+    set.seed(21)
+    wb <- suppressWarnings(wild_boot(fit, "k", B = 999, bootcluster = ~id + year))
+    expect_equal(round(wb$statistic, 4), cs$t)
+    expect_lt(wb$p.value, 0.01)
+    # a non-positive two-way variance in about 3.5% of the draws, as in boottest
+    expect_true(mc_ok(1 - wb$B_feasible / 999, cs$infeasible / 999))
+    expect_true(wb$conf.int[1] < cs$ci[1] - 0.03 && wb$conf.int[2] > cs$ci[2] + 0.03)
+    # the p-value function of 9,999 draws (Monte Carlo error about 0.002 at 5%)
+    prep <- exportres:::wb_prepare(fit, "k", TRUE, NULL, ~id + year, e, environment(), 1e-10, 1L)
+    set.seed(22)
+    dr <- .Call(exportres:::C_wildboot_draws, prep$setup, 0L, 9999L, NULL, 1L, 1L)
+    est <- prep$estimate
+    se <- sqrt(prep$setup$se2)
+    p_at <- function(r) .Call(exportres:::C_wildboot_pvalues, dr, est, se, as.double(r), 0L)$p[, 1]
+    # boottest's interval is not a 95% interval: at its bounds the bootstrap
+    # p-value (checked against the slow re-estimation above) is about 0.58
+    expect_true(all(p_at(cs$ci) > 0.3))
+    # boottest 4.0-4.3, bootstrapping by observation, kept the bootstrap
+    # variances of its first evaluation (r = 0) while it moved r to invert the
+    # test: numerators at r over variances at 0 put 5% at boottest's bounds,
+    # within the Monte Carlo error of boottest's 999 draws (0.007 at 5%)
+    p_frozen <- function(r) vapply(r, function(rr) {
+      ok <- dr$ss00 > 0
+      tb <- (dr$num0[ok] - rr * dr$num1[ok]) / sqrt(dr$ss00[ok])
+      mean(abs(tb) > abs((est - rr) / se))
+    }, 0)
+    expect_true(all(abs(p_frozen(cs$ci) - 0.05) < 0.025))
+  }
 })
 
 test_that("WildBootTests.jl's documented example: PetersenCL, H0: x = 1, p = 0.492", {
