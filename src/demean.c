@@ -404,6 +404,7 @@ SEXP fe_solve(SEXP v, SEXP vfe, SEXP fe, SEXP nlev_, SEXP weights, SEXP tol_, SE
     fe_layout_setup_n(&L, fe, w, n, nlev);
     /* group sums of v's columns by the codes of v's rows */
     const R_xlen_t tg = L.total_G;
+    if (tg > INT_MAX) error("'nlev': too many fixed-effect levels in all");
     double *sums = (double *) R_alloc((size_t) tg * (m > 0 ? m : 1), sizeof(double));
     memset(sums, 0, (size_t) tg * (m > 0 ? m : 1) * sizeof(double));
     R_xlen_t off = 0;
