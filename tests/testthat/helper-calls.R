@@ -237,7 +237,7 @@ fuzz_all <- function(log = "") {
 # call, not the end of the test run. Without a sanitizer the process gets a
 # 4 GB address-space limit: a routine asked for 2^31 levels must fail to
 # allocate (an R error), not exhaust the machine. Under AddressSanitizer
-# (LD_PRELOAD, inherited) its allocator returns NULL for such sizes instead.
+# (LD_PRELOAD, inherited) its allocator returns NULL above 4 GB instead.
 # Returns list(status, result (NULL if the process died), last (the last call
 # attempted), stderr).
 fuzz_in_subprocess <- function(dir = ".") {
@@ -254,10 +254,14 @@ fuzz_in_subprocess <- function(dir = ".") {
   asan <- grepl("asan", Sys.getenv("LD_PRELOAD"), fixed = TRUE)
   cmd <- paste(if (!asan) "ulimit -v 4000000;", "exec", shQuote(rscript), "--vanilla", shQuote(files[1]))
   env <- if (asan) {
-    paste0("ASAN_OPTIONS=", Sys.getenv("ASAN_OPTIONS"), ":allocator_may_return_null=1")
+    paste0("ASAN_OPTIONS=", Sys.getenv("ASAN_OPTIONS"),
+         ":allocator_may_return_null=1:max_allocation_size_mb=4000")
   }
   status <- system2("bash", c("-c", shQuote(cmd)), stdout = files[4], stderr = files[4], env = env)
   rd <- function(f, n) if (file.exists(f)) utils::tail(readLines(f, warn = FALSE), n) else character(0)
+  err <- if (file.exists(files[4])) readLines(files[4], warn = FALSE) else character(0)
+  at <- grep("ERROR: AddressSanitizer|runtime error:", err)[1L]
   list(status = status, result = if (file.exists(files[3])) readRDS(files[3]),
-       last = rd(files[2], 1L), stderr = rd(files[4], 40L))
+       last = rd(files[2], 1L),
+       stderr = if (is.na(at)) utils::tail(err, 40L) else err[at:min(length(err), at + 30L)])
 }
