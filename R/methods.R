@@ -55,8 +55,7 @@ model_df <- function(object) {
 coef_table <- function(object) {
   b <- object$coefficients
   v <- diag(object$vcov)[names(b)]
-  se <- sqrt(pmax(v, 0))
-  se[!is.finite(v)] <- NA
+  se <- vcov_se(v)
   t <- b / se
   df <- model_df(object)
   p <- if (is.finite(df)) 2 * stats::pt(abs(t), df, lower.tail = FALSE) else
