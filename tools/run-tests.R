@@ -5,7 +5,7 @@ if (!nzchar(Sys.getenv("NOT_CRAN"))) Sys.setenv(NOT_CRAN = "true")
 library(testthat)
 library(exportres)
 # EXPORTRES_TEST_FILTER: a regular expression on the test file names (as
-# testthat's `filter`), for the runs under a sanitizer.
+# testthat's `filter`), for the runs under a sanitizer or valgrind.
 filter <- Sys.getenv("EXPORTRES_TEST_FILTER")
 res <- testthat::test_dir("tests/testthat", package = "exportres",
                           filter = if (nzchar(filter)) filter,
