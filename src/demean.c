@@ -321,9 +321,10 @@ static void fe_run_many(const exr_fe_layout *L, int ncol, const double **src, do
         iters[j] = 0;
         done[j] = 0;
     }
-    /* about 1e8 row visits per round: small problems finish in one round */
+    /* about 1e7 row visits per round (about 0.1 s): small problems finish in
+     * one round, a long one answers an interrupt promptly */
     double visits = (double) L->n * L->Q;
-    int chunk = visits > 0 ? (int) fmin(1e8 / visits, 1e6) : maxit;
+    int chunk = visits > 0 ? (int) fmin(1e7 / visits, 1e6) : maxit;
     if (chunk < 20) chunk = 20;
     for (;;) {
         int left = 0;
