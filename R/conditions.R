@@ -35,6 +35,20 @@ check_columns <- function(data, cols, arg) {
     exr_error(arg, "unknown column(s) ", paste0("'", miss, "'", collapse = ", "),
               " (not in the data).")
   }
+  check_unique_columns(data, cols, arg)
+  invisible(cols)
+}
+
+# A column name used by the model must name one column: with duplicated names
+# `data[[name]]` silently takes the first, which may not be the one meant.
+check_unique_columns <- function(data, cols, arg = "data") {
+  nms <- names(data)
+  dup <- unique(nms[duplicated(nms)])
+  amb <- intersect(cols, dup)
+  if (length(amb)) {
+    exr_error(arg, "column name(s) ", paste0("'", amb, "'", collapse = ", "),
+              " occur more than once in the data; rename the duplicates.")
+  }
   invisible(cols)
 }
 
@@ -44,6 +58,9 @@ check_numeric_column <- function(x, name, arg = name) {
   }
   if (length(x) && all(is.na(x))) {
     exr_error(arg, "column '", name, "' is entirely NA.")
+  }
+  if (is.double(x) && .Call(C_finite_scan, x)[1L] > 0) {
+    exr_error(arg, "column '", name, "' has non-finite values (Inf or NaN).")
   }
   invisible(x)
 }
@@ -62,10 +79,24 @@ match_choice <- function(x, choices, arg) {
 }
 
 check_cores <- function(cores, arg = "cores") {
-  if (!is.numeric(cores) || length(cores) != 1L || is.na(cores) || cores < 1) {
+  if (!is.numeric(cores) || length(cores) != 1L || !is.finite(cores) || cores < 1 ||
+      cores != round(cores) || cores > .Machine$integer.max) {
     exr_error(arg, "expected a single positive whole number.")
   }
   as.integer(cores)
+}
+
+check_flag <- function(x, arg) {
+  if (!is.logical(x) || length(x) != 1L || is.na(x)) exr_error(arg, "expected TRUE or FALSE.")
+  x
+}
+
+# A confidence level, strictly between 0 and 1.
+check_level <- function(level, arg = "level") {
+  if (!is.numeric(level) || length(level) != 1L || is.na(level) || level <= 0 || level >= 1) {
+    exr_error(arg, "expected one number between 0 and 1.")
+  }
+  level
 }
 
 # A progress bar only where somebody is watching.

@@ -112,6 +112,16 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
     }
   }
 
+  # a constant response leaves nothing to explain: every slope is 0 with
+  # standard error 0, and the R-squared 0/0 (fixest stops here too)
+  if (response && length(fml$lhs)) {
+    y1 <- y[which(ok)[1L]]
+    if (all(y[ok] == y1)) {
+      exr_error("formula", "the response '", deparse1(fml$lhs), "' is constant (", format(y1),
+                ") on the rows used; there is nothing to explain.")
+    }
+  }
+
   # Large designs are copied as little as possible: no row subset when every
   # row is used, and no intercept column built only to be dropped again.
   subset_ok <- function(v) if (all_ok) v else v[ok]
@@ -173,15 +183,26 @@ muffle_nan <- function(expr) {
 
 # Infinite values and NaNs are errors, not silently dropped rows: they come
 # from a transformation (log of zero or of a negative value) the user should see.
+# So are magnitudes whose cross-products would overflow or underflow double
+# precision (beyond 1e100, or a non-zero column below 1e-100): least squares on
+# them would drop the variable as collinear or return Inf, never the answer.
 check_finite <- function(v, name, arg = "formula") {
   if (!is.double(v)) return(invisible(v))
-  bad <- .Call(C_nonfinite_count, v)
-  if (bad > 0) {
+  scan <- .Call(C_finite_scan, v)
+  if (scan[1L] > 0) {
     exr_error(arg, "'", name, "' has non-finite values (Inf or NaN: a log of a non-positive ",
-              "value?) in ", bad, " row(s).")
+              "value?) in ", scan[1L], " row(s).")
+  }
+  if (scan[2L] > value_range[2L] || (scan[2L] > 0 && scan[2L] < value_range[1L])) {
+    exr_error(arg, "'", name, "' has values of magnitude up to ", format(scan[2L], digits = 3),
+              ": its cross-products would ", if (scan[2L] > 1) "overflow" else "underflow",
+              " double precision; rescale it (e.g. to thousands or millions).")
   }
   invisible(v)
 }
+
+# The magnitudes a variable may take (largest |value| of a non-zero column).
+value_range <- c(1e-100, 1e100)
 
 part_label <- function(part) {
   switch(part, x = "regressors", endo = "endogenous regressors", inst = "instruments",
@@ -268,6 +289,7 @@ check_formula_vars <- function(fml, data, env, parts = NULL) {
   if (length(miss)) {
     exr_error("formula", "unknown fixed-effect column(s) ", paste0("'", miss, "'", collapse = ", "), ".")
   }
+  check_unique_columns(data, c(vars, fe_cols), "formula")
 }
 
 eval_in_data <- function(expr, data, env, arg) {

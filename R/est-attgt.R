@@ -149,13 +149,6 @@ check_count <- function(x, arg) {
   as.integer(x)
 }
 
-check_level <- function(level, arg = "level") {
-  if (!is.numeric(level) || length(level) != 1L || is.na(level) || level <= 0 || level >= 1) {
-    exr_error(arg, "expected a single number between 0 and 1.")
-  }
-  level
-}
-
 # The adoption column's values on `rows` (NULL: all rows), checked to be a
 # numeric column.
 adoption_values <- function(data, adopt, rows, arg = "adopt") {
@@ -714,6 +707,15 @@ sim_staggered <- function(n_units = 1200, periods = 1:10, cohorts = c(3, 6, 8),
                           scale = c(1.5, 1, 0.5), slope = 0.3, beta = 0.5, sigma = 1,
                           seed = 1) {
   n_units <- check_count(n_units, "n_units")
+  if (n_units < length(cohorts) + 1L) {
+    exr_error("n_units", "expected at least one unit per cohort and one never treated (",
+              length(cohorts) + 1L, ").")
+  }
+  for (a in c("slope", "beta", "sigma")) {
+    v <- get(a)
+    if (!is.numeric(v) || length(v) != 1L || !is.finite(v)) exr_error(a, "expected one finite number.")
+  }
+  if (sigma < 0) exr_error("sigma", "expected a non-negative standard deviation.")
   if (!is.numeric(periods) || length(periods) < 2L || anyNA(periods)) {
     exr_error("periods", "expected at least two periods.")
   }

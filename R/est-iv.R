@@ -118,10 +118,11 @@ iv_reg <- function(formula, data, cluster = NULL, vcov = NULL, weights = NULL, p
 
 # The argument checks of the fixed-effect projections, shared by the estimators.
 check_fixef_control <- function(fixef_tol, fixef_maxit) {
-  if (!is.numeric(fixef_tol) || length(fixef_tol) != 1L || !(fixef_tol > 0)) {
+  if (!is.numeric(fixef_tol) || length(fixef_tol) != 1L || !is.finite(fixef_tol) || fixef_tol <= 0) {
     exr_error("fixef_tol", "expected one positive number.")
   }
-  if (!is.numeric(fixef_maxit) || length(fixef_maxit) != 1L || !(fixef_maxit >= 1)) {
+  if (!is.numeric(fixef_maxit) || length(fixef_maxit) != 1L || !is.finite(fixef_maxit) ||
+      fixef_maxit < 1 || fixef_maxit > .Machine$integer.max) {
     exr_error("fixef_maxit", "expected one positive whole number.")
   }
   invisible(TRUE)

@@ -437,13 +437,6 @@ plot.exr_mediation <- function(x, ...) {
 
 # ---- helpers shared by mediation(), moderation() and subgroup() ---------------
 
-check_level <- function(level, arg = "level") {
-  if (!is.numeric(level) || length(level) != 1L || is.na(level) || level <= 0 || level >= 1) {
-    exr_error(arg, "expected one number between 0 and 1.")
-  }
-  level
-}
-
 # Term labels from names or a one-sided formula.
 term_labels_arg <- function(x, arg) {
   if (inherits(x, "formula")) {

@@ -157,7 +157,9 @@ simple_slopes <- function(x, at = NULL, level = x$level) {
       lab <- c("mean - 1 SD", "mean", "mean + 1 SD")
     }
   } else {
-    if (!is.numeric(at) || !length(at) || anyNA(at)) exr_error("at", "expected moderator values.")
+    if (!is.numeric(at) || !length(at) || !all(is.finite(at))) {
+      exr_error("at", "expected finite moderator values.")
+    }
     lab <- format(at)
   }
   b <- x$coefficients

@@ -87,7 +87,8 @@ placebo_test <- function(fit, term, n = 500, unit = NULL, adopt, time = NULL, da
     exr_error("term", "expected the name of one coefficient of `fit` (",
               paste(utils::head(names(fit$coefficients), 5L), collapse = ", "), ", ...).")
   }
-  if (!is.numeric(n) || length(n) != 1L || is.na(n) || n < 1 || n != round(n)) {
+  if (!is.numeric(n) || length(n) != 1L || !is.finite(n) || n < 1 || n != round(n) ||
+      n > .Machine$integer.max) {
     exr_error("n", "expected one whole number >= 1.")
   }
   n <- as.integer(n)

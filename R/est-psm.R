@@ -141,7 +141,8 @@ psm_match <- function(formula, data, k = 4, replace = TRUE, caliper = NULL,
   order <- match_choice(order, c("largest", "smallest", "data", "random"), "order")
   replace <- check_flag(replace, "replace")
   std_caliper <- check_flag(std_caliper, "std_caliper")
-  if (!is.numeric(k) || length(k) != 1L || is.na(k) || k < 1 || k != round(k)) {
+  if (!is.numeric(k) || length(k) != 1L || !is.finite(k) || k < 1 || k != round(k) ||
+      k > .Machine$integer.max) {
     exr_error("k", "expected one whole number >= 1.")
   }
   k <- as.integer(k)

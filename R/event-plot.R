@@ -34,6 +34,13 @@ event_estimates <- function(x, ...) UseMethod("event_estimates")
 
 #' @rdname event_estimates
 #' @export
+event_estimates.default <- function(x, ...) {
+  exr_error("x", "expected a fitted model (fe_reg(), event_study(), att_gt(), did_imputation(), ...), ",
+            "not ", class(x)[1L], ".")
+}
+
+#' @rdname event_estimates
+#' @export
 event_estimates.exr_attgt <- function(x, level = x$level, ...) {
   event_estimates(aggregate(x, type = "dynamic", level = level, ...), level = level)
 }

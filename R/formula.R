@@ -27,6 +27,15 @@ parse_fixest_formula <- function(formula, arg = "formula") {
   }
   lhs <- main[[2L]]
   parts <- split_bars(main[[3L]])
+  if (any(vapply(c(list(lhs), parts, if (!is.null(inst)) list(inst)), is_empty_part, logical(1)))) {
+    exr_error(arg, "has an empty part (as in `y ~ | fe` or `y ~ x |`); write `1` for no ",
+              "regressors and leave out `|` for no fixed effects.")
+  }
+  if (any(vapply(c(list(lhs, parts[[1L]]), if (!is.null(inst)) list(parts[[length(parts)]], inst)),
+                 has_inner_bar, logical(1)))) {
+    exr_error(arg, "`|` separates the parts of a formula (`y ~ x | fe | endo ~ inst`) and ",
+              "cannot appear inside a term; write `I(a | b)` for a logical or.")
+  }
   endo <- NULL
   if (!is.null(inst)) {
     if (length(parts) < 2L) {
@@ -55,6 +64,17 @@ parse_fixest_formula <- function(formula, arg = "formula") {
 }
 
 is_tilde <- function(x) is.call(x) && identical(x[[1L]], as.name("~"))
+
+is_empty_part <- function(x) is.symbol(x) && !nzchar(as.character(x))
+
+# A `|` call anywhere in an expression except inside I(): within a term, R
+# would evaluate it as a logical or, which a fixest-style formula never means.
+has_inner_bar <- function(x) {
+  if (!is.call(x)) return(FALSE)
+  if (identical(x[[1L]], as.name("I"))) return(FALSE)
+  if (identical(x[[1L]], as.name("|"))) return(TRUE)
+  any(vapply(as.list(x)[-1L], has_inner_bar, logical(1)))
+}
 
 split_bars <- function(x) {
   if (is.call(x) && identical(x[[1L]], as.name("|"))) {

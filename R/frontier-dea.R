@@ -41,14 +41,10 @@ dea_as_matrix <- function(v, arg) {
   }
   if (any(!is.finite(v))) exr_error(arg, "has infinite values.")
   if (any(v < 0)) exr_error(arg, "has negative values; DEA needs non-negative data.")
-  if (is.null(colnames(v))) colnames(v) <- paste0(if (arg == "x") "x" else "y", seq_len(ncol(v)))
-  v
-}
-
-check_flag <- function(v, arg) {
-  if (!is.logical(v) || length(v) != 1L || is.na(v)) {
-    exr_error(arg, "expected TRUE or FALSE.")
+  if (all(v == 0)) {
+    exr_error(arg, "is zero for every unit: there is nothing to compare the units by.")
   }
+  if (is.null(colnames(v))) colnames(v) <- paste0(if (arg == "x") "x" else "y", seq_len(ncol(v)))
   v
 }
 
@@ -189,6 +185,21 @@ dea <- function(x, y, rts = c("crs", "vrs", "nirs", "ndrs", "fdh"),
     if (!is.null(pb)) utils::setTxtProgressBar(pb, done)
   }
   if (!is.null(pb)) close(pb)
+  # a unit that uses no input can shrink its inputs by any factor: its
+  # input-oriented program is unbounded, whatever bound the solver stops at
+  free <- if (orientation == "in") which(rowSums(X != 0) == 0L & status == 0L) else integer(0)
+  if (length(free)) {
+    eff[free] <- NA_real_
+    status[free] <- match("unbounded", dea_status_labels) - 1L
+    lam <- lapply(lam, function(l) {
+      k <- !l$dmu %in% free
+      list(dmu = l$dmu[k], peer = l$peer[k], lambda = l$lambda[k])
+    })
+    exr_warning("x", length(free), " unit(s) use no input (rows ",
+                paste(utils::head(free, 5L), collapse = ", "), if (length(free) > 5L) ", ..." else "",
+                "): their input efficiency is undefined (NA, status \"unbounded\"), and as peers ",
+                "they make every unit they dominate look fully inefficient.")
+  }
   lambda <- data.frame(
     dmu = unlist(lapply(lam, `[[`, "dmu"), use.names = FALSE),
     peer = unlist(lapply(lam, `[[`, "peer"), use.names = FALSE),

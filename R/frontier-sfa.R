@@ -368,8 +368,8 @@ sfa_skew_warning <- function(ols, type) {
 sfa_start_values <- function(start, onames, to_internal) {
   if (is.null(start)) return(numeric(0))
   p <- length(onames)
-  if (!is.numeric(start) || length(start) != p) {
-    exr_error("start", "expected ", p, " values (", paste(onames, collapse = ", "), ").")
+  if (!is.numeric(start) || length(start) != p || !all(is.finite(start))) {
+    exr_error("start", "expected ", p, " finite values (", paste(onames, collapse = ", "), ").")
   }
   if (!is.null(names(start))) {
     if (!setequal(names(start), onames)) exr_error("start", "names must be ", paste(onames, collapse = ", "), ".")

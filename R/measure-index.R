@@ -80,7 +80,19 @@ entropy_index <- function(data, vars, by = NULL, base = NULL, negative = NULL) {
   cn <- r$constant
   dimnames(cn) <- list(levs, vars)
   rows <- if (b > 0L) b else seq_along(levs)
-  warn_constant(cn[rows, , drop = FALSE], r$n_valid[rows], if (b > 0L) "base period" else if (is.null(by)) NULL else "group")
+  where <- if (b > 0L) "base period" else if (is.null(by)) NULL else "group"
+  warn_constant(cn[rows, , drop = FALSE], r$n_valid[rows], where)
+  # no weights where fewer than two rows are complete or every indicator is constant
+  none <- is.na(w[rows, 1L])
+  if (length(rows) == 1L && none) {
+    exr_error(if (r$n_valid[rows] < 2) "data" else "vars",
+              if (r$n_valid[rows] < 2) "needs at least two complete rows" else "every indicator is constant",
+              if (!is.null(where)) paste0(" in ", where, " '", levs[rows], "'"), "; no weights can be formed.")
+  }
+  if (any(none)) {
+    exr_warning("by", "no weights in group(s) ", paste0("'", levs[rows][none], "'", collapse = ", "),
+                " (fewer than two complete rows, or every indicator constant); their index is NA.")
+  }
   wt <- if (is.null(by) || b > 0L) w[if (b > 0L) b else 1L, ] else w
   structure(r$index, weights = wt)
 }

@@ -113,7 +113,7 @@ resilience_index <- function(data, value, id, time, base = 2008, growth,
   if (method == "counterfactual") {
     vhat <- vprev * R
   } else {
-    if (!is.numeric(sigma) || length(sigma) != 1L || is.na(sigma)) {
+    if (!is.numeric(sigma) || length(sigma) != 1L || !is.finite(sigma)) {
       exr_error("sigma", "expected a single number.")
     }
     for (a in c("cpi", "relatedness")) {
@@ -178,6 +178,10 @@ diversity_index <- function(flows, id, time, partner, value) {
   v <- as.double(v)
   if (any(v < 0, na.rm = TRUE)) exr_error("value", "export values must be non-negative.")
   ok <- !is.na(v)
+  # shares are scale-free: in units of a power of two near the largest value
+  # (exact), totals cannot overflow however large the values
+  mx <- if (any(ok)) max(v[ok]) else 0
+  if (mx > 0) v <- v / 2^floor(log2(mx))
   ut <- unique(flows[ok, c(id, time), drop = FALSE])
   ut <- ut[order(ut[[id]], ut[[time]]), , drop = FALSE]
   ukey <- paste(ut[[id]], ut[[time]], sep = "\r")

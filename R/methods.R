@@ -55,8 +55,7 @@ model_df <- function(object) {
 coef_table <- function(object) {
   b <- object$coefficients
   v <- diag(object$vcov)[names(b)]
-  se <- sqrt(pmax(v, 0))
-  se[!is.finite(v)] <- NA
+  se <- vcov_se(v)
   t <- b / se
   df <- model_df(object)
   p <- if (is.finite(df)) 2 * stats::pt(abs(t), df, lower.tail = FALSE) else
@@ -68,6 +67,7 @@ coef_table <- function(object) {
 #' @rdname exr_model
 #' @export
 confint.exr_model <- function(object, parm, level = 0.95, ...) {
+  check_level(level)
   b <- object$coefficients
   se <- sqrt(diag(object$vcov))[names(b)]
   if (!missing(parm)) {
@@ -107,6 +107,8 @@ confint.exr_model <- function(object, parm, level = 0.95, ...) {
 #' @name tidy.exr_model
 #' @export
 tidy.exr_model <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
+  conf.int <- check_flag(conf.int, "conf.int")
+  if (conf.int) check_level(conf.level, "conf.level")
   tab <- coef_table(x)
   out <- data.frame(term = rownames(tab), tab, row.names = NULL, check.names = FALSE)
   if (conf.int) {

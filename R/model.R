@@ -52,7 +52,15 @@ new_exr_model <- function(kind, coefficients, vcov, nobs, call, formula,
     out[rows] <- v
     out
   })
-  structure(c(list(coefficients = b, vcov = vcov, se = sqrt(pmax(diag(vcov), 0)), nobs = nobs,
+  se <- vcov_se(diag(vcov))
+  neg <- names(b)[is.na(se) & is.finite(diag(vcov))]
+  if (length(neg)) {
+    exr_warning("vcov", "the variance estimate is not positive semi-definite: the variance of ",
+                paste(neg, collapse = ", "), " is negative, so its standard error is NA ",
+                "(too few clusters or units for the number of parameters or instruments?).",
+                call = call)
+  }
+  structure(c(list(coefficients = b, vcov = vcov, se = se, nobs = nobs,
                    call = call, formula = formula, fixef = fixef, cluster = cluster,
                    vcov_type = vcov_type, df_t = df_t, stats = stats, obs = keep),
               aligned, list(...)),
@@ -91,4 +99,16 @@ logLik.exr_model <- function(object, ...) {
   if (is.null(ll)) exr_error("object", "this model has no log-likelihood.")
   structure(ll, df = as.numeric(object$df_loglik %||% length(object$coefficients)),
             nobs = object$nobs, nall = object$nobs, class = "logLik")
+}
+
+# Standard errors from the diagonal d of a variance matrix. An entry below zero
+# by more than rounding (a matrix that is not positive semi-definite, as a
+# Windmeijer-corrected two-step GMM variance with more instruments than units
+# can be) has no standard error: NA, not the 0 that truncating it would claim.
+vcov_se <- function(d) {
+  fin <- is.finite(d)
+  tol <- sqrt(.Machine$double.eps) * max(abs(d[fin]), 0)
+  se <- sqrt(pmax(d, 0))
+  se[!fin | d < -tol] <- NA
+  se
 }

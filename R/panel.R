@@ -80,10 +80,12 @@ panel_vars <- function(data, panel, arg = "panel") {
 #' @keywords internal
 #' @noRd
 panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
+  if (!is.atomic(id) || is.null(id)) exr_error(arg, "the unit identifier must be an atomic vector, not ", class(id)[1L], ".")
   n <- length(id)
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
     time <- as.numeric(time)
+    if (any(is.infinite(time))) exr_error(arg, "the time column has infinite values.")
   }
   # codes without copies when no row is missing an id or time (the usual case)
   if (!anyNA(id) && (is.null(time) || !anyNA(time))) {

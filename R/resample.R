@@ -97,7 +97,8 @@ check_cl <- function(cl, arg = "cl") {
 }
 
 check_draws <- function(B, arg, min = 1L) {
-  if (!is.numeric(B) || length(B) != 1L || is.na(B) || B < min || B != round(B)) {
+  if (!is.numeric(B) || length(B) != 1L || !is.finite(B) || B < min || B != round(B) ||
+      B > .Machine$integer.max) {
     exr_error(arg, "expected a whole number of at least ", min, ".")
   }
   as.integer(B)

@@ -399,6 +399,7 @@ knit_print.exr_table <- function(x, ...) {
 save_table <- function(x, file, standalone = FALSE) {
   if (!inherits(x, "exr_table")) exr_error("x", "expected a table from reg_table().")
   if (!is.character(file) || length(file) != 1L || is.na(file)) exr_error("file", "expected one file path.")
+  if (!dir.exists(dirname(file))) exr_error("file", "the folder '", dirname(file), "' does not exist.")
   ext <- tolower(sub(".*\\.", "", basename(file)))
   lines <- switch(ext,
     csv = {

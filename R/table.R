@@ -361,7 +361,13 @@ match_terms <- function(patterns, terms, arg) {
 }
 
 select_terms <- function(terms, keep, drop, order) {
-  if (!is.null(keep)) terms <- match_terms(keep, terms, "keep")
+  if (!is.null(keep)) {
+    terms <- match_terms(keep, terms, "keep")
+    if (length(keep) && !length(terms)) {
+      exr_error("keep", "matches no coefficient of the models (a typo?); use keep = character(0) ",
+                "for a table of statistics only.")
+    }
+  }
   if (!is.null(drop)) terms <- setdiff(terms, match_terms(drop, terms, "drop"))
   if (!is.null(order)) {
     first <- match_terms(order, terms, "order")

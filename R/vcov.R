@@ -69,11 +69,6 @@ print.exr_ssc <- function(x, ...) {
   invisible(x)
 }
 
-check_flag <- function(x, arg) {
-  if (!is.logical(x) || length(x) != 1L || is.na(x)) exr_error(arg, "expected TRUE or FALSE.")
-  x
-}
-
 # The `ssc` argument of an estimator: NULL, a preset name or exr_ssc().
 as_ssc <- function(ssc, arg = "ssc") {
   if (is.null(ssc)) return(exr_ssc())

@@ -321,9 +321,10 @@ static void fe_run_many(const exr_fe_layout *L, int ncol, const double **src, do
         iters[j] = 0;
         done[j] = 0;
     }
-    /* about 1e8 row visits per round: small problems finish in one round */
+    /* about 1e7 row visits per round (about 0.1 s): small problems finish in
+     * one round, a long one answers an interrupt promptly */
     double visits = (double) L->n * L->Q;
-    int chunk = visits > 0 ? (int) fmin(1e8 / visits, 1e6) : maxit;
+    int chunk = visits > 0 ? (int) fmin(1e7 / visits, 1e6) : maxit;
     if (chunk < 20) chunk = 20;
     for (;;) {
         int left = 0;
@@ -404,6 +405,7 @@ SEXP fe_solve(SEXP v, SEXP vfe, SEXP fe, SEXP nlev_, SEXP weights, SEXP tol_, SE
     fe_layout_setup_n(&L, fe, w, n, nlev);
     /* group sums of v's columns by the codes of v's rows */
     const R_xlen_t tg = L.total_G;
+    if (tg > INT_MAX) error("'nlev': too many fixed-effect levels in all");
     double *sums = (double *) R_alloc((size_t) tg * (m > 0 ? m : 1), sizeof(double));
     memset(sums, 0, (size_t) tg * (m > 0 ? m : 1) * sizeof(double));
     R_xlen_t off = 0;

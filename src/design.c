@@ -60,18 +60,29 @@ SEXP group_codes_count(SEXP x)
 }
 
 /*
- * .Call entry: nonfinite_count(x)
- * The number of values that are infinite or NaN but not NA (R's NA_real_ is a
- * NaN with a payload; those rows are missing, not invalid).
+ * .Call entry: finite_scan(x)
+ * One pass over a double vector: c(number of values that are infinite or NaN
+ * but not NA, largest magnitude of the finite values). R's NA_real_ is a NaN
+ * with a payload; those rows are missing, not invalid.
  */
-SEXP nonfinite_count(SEXP x)
+SEXP finite_scan(SEXP x)
 {
-    if (!isReal(x)) return ScalarInteger(0);
-    const double *v = REAL(x);
-    R_xlen_t n = XLENGTH(x), bad = 0;
-    for (R_xlen_t i = 0; i < n; i++)
-        if (!R_FINITE(v[i]) && !R_IsNA(v[i])) bad++;
-    return ScalarReal((double) bad);
+    const double *v = exr_real_arg(x, -1, "x");
+    R_xlen_t n = XLENGTH(x);
+    SEXP out = PROTECT(allocVector(REALSXP, 2));
+    double bad = 0, big = 0;
+    for (R_xlen_t i = 0; i < n; i++) {
+        double a = fabs(v[i]);
+        if (R_FINITE(v[i])) {
+            if (a > big) big = a;
+        } else if (!R_IsNA(v[i])) {
+            bad++;
+        }
+    }
+    REAL(out)[0] = bad;
+    REAL(out)[1] = big;
+    UNPROTECT(1);
+    return out;
 }
 
 /*

@@ -220,7 +220,7 @@ SEXP score_meat(SEXP X, SEXP u, SEXP cluster);
 
 /* ---- the design builder's row passes: design.c ------------------------------ */
 SEXP group_codes_count(SEXP x);
-SEXP nonfinite_count(SEXP x);
+SEXP finite_scan(SEXP x);
 SEXP singleton_keep(SEXP fe);
 SEXP panel_order(SEXP id, SEXP time, SEXP G);
 

@@ -17,7 +17,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(score_meat, 3),
     /* design builder */
     CALLDEF(group_codes_count, 1),
-    CALLDEF(nonfinite_count, 1),
+    CALLDEF(finite_scan, 1),
     CALLDEF(singleton_keep, 1),
     CALLDEF(panel_order, 3),
     /* binary choice */

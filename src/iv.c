@@ -73,7 +73,7 @@ SEXP iv_fit(SEXP A_, SEXP y_, SEXP weights, SEXP scale, SEXP dims_, SEXP tol_)
     const int n = nrows(A_), p = ncols(A_);
     const int *dims = exr_int_arg(dims_, 3, "dims");
     const int kx = dims[0], l1 = dims[1], k1 = dims[2];
-    if (kx < 0 || l1 < 1 || k1 < 1 || kx + l1 + k1 != p) exr_raise("dims", "do not match the columns of A");
+    if (kx < 0 || l1 < 1 || k1 < 1 || (long long) kx + l1 + k1 != p) exr_raise("dims", "do not match the columns of A");
     const double *A = REAL(A_);
     const double *y = exr_real_arg(y_, n, "y");
     const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
@@ -578,7 +578,8 @@ SEXP iv_kp_meat(SEXP A_, SEXP ecols, SEXP zcols, SEXP xcols, SEXP BE_, SEXP BZ_,
         cl = exr_int_arg(cl_, n, "cluster");
         G = 0;
         for (int i = 0; i < n; i++) {
-            if (cl[i] == NA_INTEGER || cl[i] < 1) exr_raise("cluster", "codes must be positive integers");
+            if (cl[i] == NA_INTEGER || cl[i] < 1 || cl[i] > n)
+                exr_raise("cluster", "codes must be integers from 1 to the number of rows");
             if (cl[i] > G) G = cl[i];
         }
     }

@@ -120,6 +120,11 @@ static void entropy_kernel(const double **x, R_xlen_t n, int p,
             idx[i] += w[kj] * y;
         }
     }
+    /* no weights (fewer than two rows, or no informative indicator): no index */
+    for (R_xlen_t i = 0; i < n; i++) {
+        int k = g[i];
+        if (k >= 0 && ISNAN(w[base >= 0 ? base : k])) idx[i] = NA_REAL;
+    }
 }
 
 /* .Call entry: entropy_index_c(cols, group, ngroup, negative, base)
@@ -223,18 +228,27 @@ SEXP pca_index_c(SEXP cols, SEXP min_eigen)
     double *scale = (double *) R_alloc(p, sizeof(double));
     double *Z = (double *) R_alloc((size_t) nv * p, sizeof(double));
     for (int j = 0; j < p; j++) {
+        /* in units of a, the power of two just above the largest magnitude, so
+         * that sums and squares neither overflow (values near 1e308) nor
+         * underflow (near 1e-308); scaling by a power of two is exact, so
+         * other inputs give the same bits as without it */
         const double *xj = x[j];
-        double s = 0.0, ss = 0.0;
-        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) s += xj[i];
+        double a = 0.0, s = 0.0, ss = 0.0;
+        int e;
+        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0 && fabs(xj[i]) > a) a = fabs(xj[i]);
+        if (!(a > 0) || !R_FINITE(a)) exr_raise("vars", "indicator %d is constant or not finite", j + 1);
+        frexp(a, &e);
+        a = ldexp(1.0, e - 1); /* 2^1024 would overflow */
+        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) s += xj[i] / a;
         double mu = s / (double) nv;
-        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) ss += (xj[i] - mu) * (xj[i] - mu);
+        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) ss += (xj[i] / a - mu) * (xj[i] / a - mu);
         double sd = sqrt(ss / (double) (nv - 1));
-        if (!(sd > 0)) error("indicator %d is constant", j + 1);
-        center[j] = mu;
-        scale[j] = sd;
+        if (!(sd > 0)) exr_raise("vars", "indicator %d is constant", j + 1);
+        center[j] = a * mu;
+        scale[j] = a * sd;
         double *zj = Z + (size_t) j * nv;
         R_xlen_t r = 0;
-        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) zj[r++] = (xj[i] - mu) / sd;
+        for (R_xlen_t i = 0; i < n; i++) if (g[i] == 0) zj[r++] = (xj[i] / a - mu) / sd;
     }
     double *R = (double *) R_alloc((size_t) p * p, sizeof(double));
     int nvi = (int) nv;

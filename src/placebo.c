@@ -327,19 +327,25 @@ SEXP placebo_run(SEXP X, SEXP B, SEXP ey, SEXP weights, SEXP unit, SEXP time, SE
         anew[t] = (double *) R_alloc(U, sizeof(double));
         if (P.L) exr_fe_work_init(&L, &W[t], (double *) R_alloc(fws, sizeof(double)));
     }
+    /* in rounds of at most 256 draws, with an interrupt check between rounds
+     * (outside the parallel region); each draw writes only its own slots */
+    for (int d0 = 0; d0 < nd; d0 += 256) {
+        const int d1 = nd - d0 > 256 ? d0 + 256 : nd;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) schedule(static)
 #endif
-    for (int dr = 0; dr < nd; dr++) {
+        for (int dr = d0; dr < d1; dr++) {
 #ifdef _OPENMP
-        int th = omp_get_thread_num();
+            int th = omp_get_thread_num();
 #else
-        int th = 0;
+            int th = 0;
 #endif
-        double *a = anew[th];
-        const int *perm = pm + (R_xlen_t) dr * U;
-        for (int u = 0; u < U; u++) a[u] = a_unit[perm[u] - 1];
-        pi[dr] = exr_placebo_draw(&P, a, &W[th], work[th], &pe[dr], &ps[dr]);
+            double *a = anew[th];
+            const int *perm = pm + (R_xlen_t) dr * U;
+            for (int u = 0; u < U; u++) a[u] = a_unit[perm[u] - 1];
+            pi[dr] = exr_placebo_draw(&P, a, &W[th], work[th], &pe[dr], &ps[dr]);
+        }
+        R_CheckUserInterrupt();
     }
     for (int dr = 0; dr < nd; dr++) {
         if (ISNAN(pe[dr])) { pe[dr] = NA_REAL; ps[dr] = NA_REAL; }

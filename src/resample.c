@@ -507,8 +507,8 @@ SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit_, SEXP draws, SEXP 
         if (dr[t] == NA_INTEGER || dr[t] < 0 || (K > 0 && dr[t] > K))
             exr_raise("draws", "expected non-negative counts, or labels between 0 and ngroups.");
     }
-    const int D = K > 0 ? B * K : B;
     if (K > 0 && (double) B * K > INT_MAX) exr_raise("draws", "too many fits.");
+    const int D = K > 0 ? B * K : B;
 
     /* fixed effects */
     if (TYPEOF(fe) != VECSXP) exr_raise("fe", "expected a list of integer codes.");

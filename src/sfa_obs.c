@@ -1111,6 +1111,7 @@ SEXP sfo_eval_at(SEXP theta, SEXP dat, SEXP iflags, SEXP what, SEXP alpha0)
     const double *th = exr_real_arg(theta, p, "theta");
     const int w = exr_scalar_int(what, "what");
     if (w < 0 || w > 2) error("'what' must be 0, 1 or 2");
+    if (TYPEOF(alpha0) != REALSXP) error("'alpha0' must be a double vector");
     if (c.model == SFO_TFE) {
         if (TYPEOF(alpha0) == REALSXP && LENGTH(alpha0) == c.G) memcpy(c.alpha, REAL(alpha0), (size_t) c.G * sizeof(double));
         else sfo_alpha_init(&c, th);

@@ -4,7 +4,11 @@
 if (!nzchar(Sys.getenv("NOT_CRAN"))) Sys.setenv(NOT_CRAN = "true")
 library(testthat)
 library(exportres)
+# EXPORTRES_TEST_FILTER: a regular expression on the test file names (as
+# testthat's `filter`), for the runs under a sanitizer or valgrind.
+filter <- Sys.getenv("EXPORTRES_TEST_FILTER")
 res <- testthat::test_dir("tests/testthat", package = "exportres",
+                          filter = if (nzchar(filter)) filter,
                           load_package = "installed", stop_on_failure = FALSE,
                           reporter = testthat::ProgressReporter$new(show_praise = FALSE))
 df <- as.data.frame(res)

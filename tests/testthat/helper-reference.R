@@ -2,7 +2,12 @@
 # except in CI (EXPORTRES_REFERENCE=required), where a missing reference fails.
 # `min_version`: an older release with known bugs counts as missing (MatchIt
 # before 4.5.4 mismatches calipers and ratio > 1 with replacement).
+#
+# Under valgrind (EXPORTRES_VALGRIND) every cross-check is skipped: the
+# reference packages' own code is what would take the time, and the package's
+# code paths are covered by the other tests.
 skip_if_no_reference <- function(pkg, min_version = NULL) {
+  skip_under_valgrind()
   ok <- requireNamespace(pkg, quietly = TRUE)
   why <- "not installed"
   if (ok && !is.null(min_version) && utils::packageVersion(pkg) < min_version) {
