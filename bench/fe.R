@@ -37,36 +37,11 @@ suppressPackageStartupMessages({
   library(fixest)
 })
 source(file.path(here, "fe-data.R"))
+source(file.path(here, "timing.R"))
 
-loadavg <- function() {
-  la <- tryCatch(readLines("/proc/loadavg", n = 1L), error = function(e) "?")
-  paste(strsplit(la, " ")[[1L]][1:3], collapse = " ")
-}
 cat(sprintf("# %s | %s | exportres %s | fixest %s | cores %d | fixest default threads %d | load %s\n",
             format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, packageVersion("exportres"),
             packageVersion("fixest"), parallel::detectCores(), getFixest_nthreads(), loadavg()))
-
-# Elapsed and CPU (user + system, this process) seconds of one call.
-elapsed <- function(f) {
-  gc(FALSE)
-  t0 <- proc.time()
-  f()
-  t1 <- proc.time() - t0
-  c(t1[["elapsed"]], t1[["user.self"]] + t1[["sys.self"]])
-}
-
-# Warm up each side once, then alternate ours/ref `reps` times; medians.
-time_pair <- function(ours, ref, reps) {
-  fit_o <- ours()
-  fit_r <- ref()
-  t_o <- t_r <- matrix(0, reps, 2L)
-  for (r in seq_len(reps)) {
-    t_o[r, ] <- elapsed(ours)
-    t_r[r, ] <- elapsed(ref)
-  }
-  list(ours = median(t_o[, 1L]), ref = median(t_r[, 1L]), fit_o = fit_o, fit_r = fit_r,
-       all_o = t_o[, 1L], all_r = t_r[, 1L], cpu_o = median(t_o[, 2L]), cpu_r = median(t_r[, 2L]))
-}
 
 maxdiff <- function(fo, fr) {
   br <- coef(fr)
@@ -81,8 +56,8 @@ report <- function(name, n, tp, digits = 3) {
   cat(sprintf("bench %s n=%d ours=%.*f ref=%.*f ratio=%.2f maxdiff=%.1e\n", name, n, digits, tp$ours,
               digits, tp$ref, tp$ref / tp$ours, maxdiff(tp$fit_o, tp$fit_r)))
   cat(sprintf("#   runs ours: %s | ref: %s | median CPU s ours %.3f ref %.3f (ratio %.2f) | sweeps ours %s | iterations ref %s\n",
-              paste(sprintf("%.3f", tp$all_o), collapse = " "),
-              paste(sprintf("%.3f", tp$all_r), collapse = " "),
+              paste(sprintf("%.3f", tp$runs_o), collapse = " "),
+              paste(sprintf("%.3f", tp$runs_r), collapse = " "),
               tp$cpu_o, tp$cpu_r, tp$cpu_r / tp$cpu_o,
               paste(tp$fit_o$iterations, collapse = ","),
               paste(tp$fit_r$iterations, collapse = ",")))

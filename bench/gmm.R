@@ -39,26 +39,16 @@ suppressPackageStartupMessages({
   library(plm)
 })
 source(file.path(here, "gmm-data.R"))
-loadavg <- function() {
-  la <- tryCatch(readLines("/proc/loadavg", n = 1L), error = function(e) "?")
-  paste(strsplit(la, " ")[[1L]][1:3], collapse = " ")
-}
+source(file.path(here, "timing.R"))
 cat(sprintf("# %s | %s | exportres %s | plm %s | load %s\n", format(Sys.time(), "%Y-%m-%d %H:%M"),
             R.version.string, packageVersion("exportres"), packageVersion("plm"), loadavg()))
-
-elapsed <- function(f) {
-  gc(FALSE)
-  t0 <- proc.time()[["elapsed"]]
-  f()
-  proc.time()[["elapsed"]] - t0
-}
 
 for (n in sizes) {
   d <- gmm_bench_data(n)
   ours <- function() gmm_bench_ours(d)
   ref <- function() gmm_bench_ref(d)
   fo <- ours()
-  t_o <- median(vapply(seq_len(reps), function(r) elapsed(ours), 0))
+  t_o <- median(vapply(seq_len(reps), function(r) elapsed(ours)[1L], 0))
   t_pgmm <- NA_real_
   gc(FALSE)
   t0 <- proc.time()[["elapsed"]]
@@ -100,7 +90,7 @@ if (do_mem && file.exists("/usr/bin/time")) {
 }
 if (!is.na(big) && big > 0) {
   d <- gmm_bench_data(big)
-  t_b <- elapsed(function() gmm_bench_ours(d))
+  t_b <- elapsed(function() gmm_bench_ours(d))[1L]
   cat(sprintf("bench gmm n=%d ours=%.3f ref=NA ratio=NA maxdiff=NA (pgmm cannot)\n", big, t_b))
   rm(d)
   if (do_mem && file.exists("/usr/bin/time")) {

@@ -28,29 +28,13 @@ suppressPackageStartupMessages({
   library(sampleSelection)
 })
 setFixest_nthreads(1)
+here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1L]))
+source(file.path(here, "timing.R"))
 cat(sprintf("# %s | %s | exportres %s | fixest %s | sampleSelection %s | load %s\n",
             format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, packageVersion("exportres"),
             packageVersion("fixest"), packageVersion("sampleSelection"),
-            paste(strsplit(readLines("/proc/loadavg", n = 1L), " ")[[1L]][1:3], collapse = " ")))
+            loadavg()))
 
-# elapsed and CPU (user + system) seconds of one call
-elapsed <- function(f) {
-  gc(FALSE)
-  t0 <- proc.time()
-  f()
-  t1 <- proc.time() - t0
-  c(t1[["elapsed"]], t1[["user.self"]] + t1[["sys.self"]])
-}
-time_pair <- function(ours, ref, reps) {
-  fo <- ours(); fr <- ref()
-  to <- tr <- matrix(0, reps, 2)
-  for (r in seq_len(reps)) {
-    to[r, ] <- elapsed(ours)
-    tr[r, ] <- elapsed(ref)
-  }
-  list(ours = median(to[, 1]), ref = median(tr[, 1]), cpu_o = median(to[, 2]),
-       cpu_r = median(tr[, 2]), fit_o = fo, fit_r = fr, runs_o = to[, 1], runs_r = tr[, 1])
-}
 # The ratio line uses elapsed medians; the "#   cpu" line the CPU-time medians,
 # which a shared machine's other processes disturb less.
 report <- function(name, n, tp, maxdiff) {

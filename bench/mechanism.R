@@ -42,10 +42,8 @@ fixest::setFixest_nthreads(1)
 fixest::setFixest_notes(FALSE)
 options(exportres.progress = FALSE)
 
-loadavg <- function() {
-  la <- tryCatch(readLines("/proc/loadavg", n = 1L), error = function(e) "?")
-  paste(strsplit(la, " ")[[1L]][1:3], collapse = " ")
-}
+here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1L]))
+source(file.path(here, "timing.R"))
 cat(sprintf("# %s | %s | exportres %s | fixest %s | boot %s | cores %d | load %s\n",
             format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, packageVersion("exportres"),
             packageVersion("fixest"), packageVersion("boot"), parallel::detectCores(), loadavg()))
