@@ -69,7 +69,7 @@ coef_table <- function(object) {
 confint.exr_model <- function(object, parm, level = 0.95, ...) {
   check_level(level)
   b <- object$coefficients
-  se <- sqrt(diag(object$vcov))[names(b)]
+  se <- vcov_se(diag(object$vcov)[names(b)])
   if (!missing(parm)) {
     b <- b[parm]
     se <- se[names(b)]

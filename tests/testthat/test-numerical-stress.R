@@ -114,6 +114,9 @@ test_that("a near-singular GMM weighting matrix: classed warnings, and no standa
   expect_true(all(g$se[!is.na(g$se)] > 0))
   tb <- tidy(g)
   expect_true(all(is.na(tb$p.value[v < 0])))
+  # confint() follows the same rule: no interval, and no "NaNs produced"
+  ci <- expect_no_warning(confint(g))
+  expect_identical(unname(is.na(ci[, 1L])), unname(v < 0))
 })
 
 test_that("separated probit and logit data: a classed error or warning where glm is silently wrong", {
