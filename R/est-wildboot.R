@@ -10,7 +10,9 @@
 #' Tests \eqn{H_0: \beta_{term} = r} after [fe_reg()] by the wild cluster
 #' bootstrap (Cameron, Gelbach & Miller 2008), the standard remedy when there are
 #' few clusters or few treated clusters, and inverts the test into a confidence
-#' interval. The computation follows Stata's `boottest` (Roodman, MacKinnon,
+#' interval. After [iv_reg()] with one endogenous regressor it runs the wild
+#' restricted efficient bootstrap (Davidson & MacKinnon 2010) of that
+#' regressor's coefficient. The computation follows Stata's `boottest` (Roodman, MacKinnon,
 #' Nielsen & Webb 2019): after one pass over the data each draw costs
 #' \eqn{O(G k)}, so 9,999 draws take a fraction of a second.
 #'
@@ -71,6 +73,30 @@
 #' cluster finer than the error cluster gives the subcluster bootstrap
 #' (MacKinnon & Webb 2018).
 #'
+#' @section Instrumental variables:
+#' After [iv_reg()] (one endogenous regressor \eqn{Y}, excluded instruments
+#' \eqn{Z}, any exogenous regressors, fixed effects and weights), `term` must
+#' be the endogenous regressor. With `impose_null = TRUE` the bootstrap is the
+#' wild restricted efficient bootstrap (WRE) of Davidson & MacKinnon (2010), as
+#' in `boottest` after `ivregress`/`ivreg2`: at the null value \eqn{r} the
+#' structural residuals \eqn{\tilde u} come from the model with
+#' \eqn{\beta = r} imposed, the first stage is re-estimated with
+#' \eqn{\tilde u} as an extra regressor (which makes it efficient under the
+#' null), \eqn{\tilde v} are its residuals plus \eqn{\tilde u}'s part, and
+#' the bootstrap samples are \eqn{Y^* = Z\tilde\pi + X\tilde\delta + \tilde v
+#' \cdot v_g}, \eqn{y^* = rY^* + X\tilde\gamma + \tilde u \cdot v_g}, each
+#' re-estimated by 2SLS with the model's cluster-robust variance. With
+#' `impose_null = FALSE` (WUE) the same is done at the estimate with the 2SLS
+#' residuals, and the bootstrap t statistics are centred on it. Only the draw
+#' whose weights are all \eqn{+1} reproduces the sample (\eqn{v \equiv -1}
+#' changes the first stage), so it alone is counted as a tie. The bootstrap
+#' samples change with \eqn{r} under WRE, so each point of the test inversion
+#' costs a set of draws (the same weights at every \eqn{r}, kept in memory);
+#' the bounds are resolved to \eqn{10^{-9}} standard errors. Roodman et al.
+#' (2019) recommend the equal-tailed p-value for IV (`ptype =
+#' "equal-tailed"`); with weak instruments the confidence set can be
+#' unbounded (a bound of `-Inf`/`Inf`) or not an interval.
+#'
 #' @section Differences from Stata's boottest:
 #' The statistic, the p-values and the interval follow `boottest`'s
 #' definitions and agree with its output (see the tests), but for one
@@ -91,12 +117,13 @@
 #' is about 0.58, not 0.05; holding the bootstrap variances at r = 0 puts
 #' 5 percent at `boottest`'s bounds.
 #'
-#' @param fit a fitted [fe_reg()] model. (The wild restricted efficient
-#'   bootstrap for IV fits is not available yet.)
+#' @param fit a fitted [fe_reg()] model, or an [iv_reg()] model with one
+#'   endogenous regressor.
 #' @param term the coefficient to test, as named in `coef(fit)`.
 #' @param B number of bootstrap draws (at least 99).
 #' @param type weight distribution: `"rademacher"`, `"webb"`, `"mammen"` or `"norm"`.
-#' @param impose_null `TRUE` for WCR (null imposed), `FALSE` for WCU.
+#' @param impose_null `TRUE` for WCR (null imposed; WRE after [iv_reg()]),
+#'   `FALSE` for WCU (WUE after [iv_reg()]).
 #' @param r the value of the coefficient under the null hypothesis.
 #' @param cluster error clustering (one-sided formula or column names); by
 #'   default the fit's own.
@@ -116,12 +143,16 @@
 #'   type `ptype`), `p` (all four p-values), `conf.int`, `level`, `B` (draws
 #'   used), `B_feasible`, `enumerated`, `type`, `impose_null`, `ptype`,
 #'   `cluster`, `n_clusters`, `bootcluster`, `n_bootclusters`, `nobs`,
-#'   `t_boot` (the bootstrap t statistics at `r`) and `ci_disjoint`. It has
+#'   `t_boot` (the bootstrap t statistics at `r`), `ci_disjoint` and `method`
+#'   (`"WCR"`, `"WCU"`, `"WRE"` or `"WUE"`). It has
 #'   `print()`, `tidy()` and `glance()` methods, and [reg_table()] shows it with
 #'   its `boot` argument.
 #' @references Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008).
 #'   Bootstrap-based improvements for inference with clustered errors.
 #'   \emph{Review of Economics and Statistics} 90(3), 414-427.
+#'
+#'   Davidson, R. & MacKinnon, J. G. (2010). Wild bootstrap tests for IV
+#'   regression. \emph{Journal of Business & Economic Statistics} 28(1), 128-144.
 #'
 #'   MacKinnon, J. G. & Webb, M. D. (2018). The wild bootstrap for few (treated)
 #'   clusters. \emph{Econometrics Journal} 21(2), 114-135.
@@ -140,6 +171,13 @@
 #' wb
 #' tidy(wb)
 #' wild_boot(fit, "x", B = 999, type = "webb", impose_null = FALSE)
+#'
+#' # IV: the wild restricted efficient bootstrap
+#' df$z <- rnorm(nrow(df))
+#' df$d <- df$z + rnorm(12)[df$g] + rnorm(nrow(df))
+#' df$y2 <- 0.2 * df$d + df$x + rnorm(nrow(df))
+#' iv <- iv_reg(y2 ~ x | 0 | d ~ z, df, cluster = ~g)
+#' wild_boot(iv, "d", B = 999, ptype = "equal-tailed")
 #' @export
 wild_boot <- function(fit, term, B = 9999L, type = c("rademacher", "webb", "mammen", "norm"),
                       impose_null = TRUE, r = 0, cluster = NULL, bootcluster = NULL,
@@ -174,8 +212,12 @@ wild_boot <- function(fit, term, B = 9999L, type = c("rademacher", "webb", "mamm
 
   # without an interval only H0 at r is needed: the residuals are formed at r,
   # which halves the work of every draw
-  prep <- wb_prepare(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores,
-                     at_r = if (conf_int) NULL else r)
+  prep <- if (inherits(fit, "exr_iv")) {
+    wre_prepare(fit, term, cluster, bootcluster, data, env, fixef_tol, cores)
+  } else {
+    wb_prepare(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores,
+               at_r = if (conf_int) NULL else r)
+  }
   Gb <- prep$n_bootclusters
   enumerated <- type == "rademacher" && Gb <= 30 && 2^Gb <= B
   if (enumerated) {
@@ -184,17 +226,23 @@ wild_boot <- function(fit, term, B = 9999L, type = c("rademacher", "webb", "mamm
                     Gb, format(B, big.mark = ","), format(2^Gb, big.mark = ",")))
   }
   kind <- if (enumerated) 4L else match(type, c("rademacher", "webb", "mammen", "norm")) - 1L
+  if (inherits(fit, "exr_iv")) {
+    pv_at <- wre_pvalue_function(prep, kind, as.integer(B), impose_null, conf_int, r, cores)
+    return(wb_result(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call,
+                     grid = 41L, rtol = 1e-9))
+  }
   draws <- .Call(C_wildboot_draws, prep$setup, kind, as.integer(B), NULL, as.integer(impose_null),
                  cores)
-  wb_result(prep, draws, r, conf_int, level, ptype, type, impose_null, enumerated, call)
+  pv_at <- function(rr, want_t = 0L) {
+    .Call(C_wildboot_pvalues, draws, prep$estimate, prep$se, as.double(rr), want_t)
+  }
+  wb_result(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call)
 }
 
 wb_check_fit <- function(fit) {
-  if (inherits(fit, "exr_iv")) {
-    exr_error("fit", "the wild restricted efficient bootstrap for iv_reg() fits is not ",
-              "available yet; wild_boot() takes fe_reg() fits.")
+  if (!inherits(fit, "exr_fe") && !inherits(fit, "exr_iv")) {
+    exr_error("fit", "expected a model fitted by fe_reg() or iv_reg().")
   }
-  if (!inherits(fit, "exr_fe")) exr_error("fit", "expected a model fitted by fe_reg().")
   invisible(fit)
 }
 
@@ -202,6 +250,48 @@ wb_check_fit <- function(fit) {
 # and bootstrap cluster variables, and reduce it to the bootstrap's arrays.
 wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, fixef_tol, cores,
                        at_r = NULL) {
+  des <- wb_design(fit, cluster, bootcluster, data, env)
+  d <- des$d
+  tol <- min(fixef_tol, if (is.null(fit$fixef_tol)) 1e-10 else fit$fixef_tol)
+  fw <- fit_within(d, tol, 10000L, cores, what = NULL)
+  wb_check_coefficients(fw$coef_all[fw$kept], fit$coefficients)
+  X <- fw$Xd
+  j <- match(term, colnames(X))
+  A <- unname(fw$bread)
+  a <- A[, j]
+  w <- d$weights
+  uhat <- fw$residuals
+  yd <- fw$yd
+  if (impose_null) {
+    if (ncol(X) == 1L) {
+      u0 <- yd
+      u1 <- X[, 1L]
+    } else {
+      Xr <- X[, -j, drop = FALSE]
+      u0 <- .Call(C_ols_fit, Xr, yd, w, NULL, collinear_tol)$residuals
+      u1 <- .Call(C_ols_fit, Xr, X[, j], w, NULL, collinear_tol)$residuals
+    }
+    if (!is.null(at_r)) {
+      u0 <- u0 - at_r * u1
+      u1 <- NULL
+    }
+  } else {
+    u0 <- uhat
+    u1 <- NULL
+  }
+  bcl <- wb_clusters(d, des$err_terms, des$boot_terms, fit$ssc, fw$rank)
+  setup <- .Call(C_wildboot_setup, X, w, a, A, u0, u1, uhat, bcl$bc, bcl$codes, bcl$fac,
+                 bcl$fe, bcl$nest, wb_control(tol, cores), NULL)
+  list(setup = setup, se = sqrt(setup$se2), estimate = unname(fit$coefficients[term]), term = term,
+       nobs = length(d$y),
+       cluster = names(bcl$G_err), n_clusters = bcl$G_err, bootcluster = bcl$boot_name,
+       n_bootclusters = bcl$Gb, df = min(bcl$G_err) - 1L, fe_in_boot = is.null(bcl$fe),
+       boot_codes = bcl$bc)
+}
+
+# The fit's design rebuilt on its rows with the error and bootstrap cluster
+# variables (checked: present, no NA on the rows used).
+wb_design <- function(fit, cluster, bootcluster, data, env) {
   if (is.null(data)) {
     data <- tryCatch(eval(fit$call$data, env), error = function(e) NULL)
     if (is.null(data)) {
@@ -236,57 +326,42 @@ wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, 
   d <- build_design(fml, data, panel = fit$panel, cluster = unique(c(err_terms, boot_terms)),
                     weights = w_all, singletons = "keep", subset = fit$obs)
   if (length(d$y) != fit$nobs) exr_error("data", "does not give the rows the model was fitted on.")
-  tol <- min(fixef_tol, if (is.null(fit$fixef_tol)) 1e-10 else fit$fixef_tol)
-  fw <- fit_within(d, tol, 10000L, cores, what = NULL)
-  b_fit <- fit$coefficients
-  b_new <- fw$coef_all[fw$kept]
+  list(d = d, err_terms = err_terms, boot_terms = boot_terms)
+}
+
+wb_check_coefficients <- function(b_new, b_fit) {
   if (!identical(names(b_new), names(b_fit)) ||
       max(abs(b_new - b_fit) / pmax(abs(b_fit), 1e-8 + max(abs(b_fit)) * 1e-8)) > 1e-5) {
     exr_error("data", "does not reproduce the fitted coefficients; pass the data the model was fitted on.")
   }
-  X <- fw$Xd
-  j <- match(term, colnames(X))
-  A <- unname(fw$bread)
-  a <- A[, j]
-  w <- d$weights
-  uhat <- fw$residuals
-  yd <- fw$yd
-  if (impose_null) {
-    if (ncol(X) == 1L) {
-      u0 <- yd
-      u1 <- X[, 1L]
-    } else {
-      Xr <- X[, -j, drop = FALSE]
-      u0 <- .Call(C_ols_fit, Xr, yd, w, NULL, collinear_tol)$residuals
-      u1 <- .Call(C_ols_fit, Xr, X[, j], w, NULL, collinear_tol)$residuals
-    }
-    if (!is.null(at_r)) {
-      u0 <- u0 - at_r * u1
-      u1 <- NULL
-    }
-  } else {
-    u0 <- uhat
-    u1 <- NULL
-  }
+  invisible(TRUE)
+}
 
-  ssc <- if (is.null(fit$ssc)) exr_ssc() else fit$ssc
+wb_control <- function(tol, cores) {
+  c(tol, 10000, cores, isTRUE(getOption("exportres.wildboot_demean")))
+}
+
+# The error clusterings as Cameron-Gelbach-Miller terms with their signed
+# small-sample factors (the model's K, with `rank` coefficients), the bootstrap
+# clusters, and the fixed effects the bootstrap must carry (NULL when all are
+# nested in the bootstrap clusters) with their nesting in each clustering.
+wb_clusters <- function(d, err_terms, boot_terms, ssc, rank) {
+  if (is.null(ssc)) ssc <- exr_ssc()
   cl_err <- d$cluster[err_terms]
   G_err <- vapply(cl_err, function(c) max(c), integer(1))
   if (min(G_err) < 2L) exr_error("cluster", "needs at least two clusters; '", names(G_err)[which.min(G_err)],
                                   "' has one.")
   n <- length(d$y)
-  K <- param_count(fw$rank, d$fe, cl_err, ssc)
+  K <- param_count(rank, d$fe, cl_err, ssc)
   if (ssc$K_adj && n - K <= 0) exr_error("data", "no residual degrees of freedom.")
   kfac <- if (ssc$K_adj) (n - 1) / (n - K) else 1
   cg <- cgm_terms(cl_err, ssc)
-  boot_name <- if (is.null(boot_terms)) {
-    if (length(err_terms) == 1L) err_terms else names(G_err)[which.max(G_err)]
-  } else paste(boot_terms, collapse = " & ")
-  bc <- if (is.null(boot_terms)) d$cluster[[if (length(err_terms) == 1L) err_terms else names(G_err)[which.max(G_err)]]] else
+  widest <- if (length(err_terms) == 1L) err_terms else names(G_err)[which.max(G_err)]
+  boot_name <- if (is.null(boot_terms)) widest else paste(boot_terms, collapse = " & ")
+  bc <- if (is.null(boot_terms)) d$cluster[[widest]] else
     if (length(boot_terms) == 1L) d$cluster[[boot_terms]] else codes_of(interact_codes(d$cluster[boot_terms]))
   Gb <- max(bc)
   if (Gb < 2L) exr_error("bootcluster", "needs at least two bootstrap clusters.")
-
   fe <- NULL
   nest <- NULL
   if (length(d$fe)) {
@@ -298,39 +373,42 @@ wb_prepare <- function(fit, term, impose_null, cluster, bootcluster, data, env, 
       nest <- matrix(as.integer(c(nest, in_boot)), length(d$fe), length(cg$codes) + 1L)
     }
   }
-  setup <- .Call(C_wildboot_setup, X, w, a, A, u0, u1, uhat, bc, cg$codes, kfac * cg$factor,
-                 fe, nest, c(tol, 10000, cores,
-                   isTRUE(getOption("exportres.wildboot_demean"))))
-  list(setup = setup, estimate = unname(b_fit[term]), term = term, nobs = n,
-       cluster = names(G_err), n_clusters = G_err, bootcluster = boot_name, n_bootclusters = Gb,
-       df = min(G_err) - 1L, fe_in_boot = is.null(fe), boot_codes = bc)
+  list(codes = cg$codes, fac = kfac * cg$factor, G_err = G_err, bc = bc, Gb = Gb,
+       boot_name = boot_name, fe = fe, nest = nest)
 }
 
 # p-values at r, the interval by inversion, and the result object.
-wb_result <- function(prep, draws, r, conf_int, level, ptype, type, impose_null, enumerated, call) {
-  se <- sqrt(prep$setup$se2)
+# pv_at(r, want_t): wildboot_pvalues() at the null values r (want_t = 1: with
+# the bootstrap t statistics at r[1]).
+wb_result <- function(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call,
+                      grid = 101L, rtol = 0) {
+  se <- prep$se
   if (!is.finite(se) || se <= 0) {
     exr_error("fit", "the cluster-robust standard error of the term is zero or not positive.")
   }
   est <- prep$estimate
-  pv <- .Call(C_wildboot_pvalues, draws, est, se, as.double(r), 1L)
+  pv <- pv_at(r, 1L)
   p <- pv$p[1L, ]
   names(p) <- c("symmetric", "equal-tailed", "upper", "lower", "feasible")
   ci <- c(NA_real_, NA_real_)
   disjoint <- FALSE
   if (conf_int) {
-    inv <- wb_invert(draws, est, se, 1 - level, ptype, prep$df)
+    col <- match(ptype, c("symmetric", "equal-tailed", "upper", "lower"))
+    inv <- wb_invert(function(rr) pv_at(rr)$p[, col], est, se, 1 - level, ptype, prep$df, grid, rtol)
     ci <- inv$ci
     disjoint <- inv$disjoint
   }
-  B <- length(draws$num0)
+  B <- length(pv$tstar)
   out <- list(term = prep$term, estimate = est, r = r, statistic = (est - r) / se, std.error = se,
               p.value = unname(p[ptype]), p = p[1:4], conf.int = ci, level = level,
               B = B, B_feasible = as.integer(p[["feasible"]]), enumerated = enumerated, type = type,
               impose_null = impose_null, ptype = ptype, cluster = prep$cluster,
               n_clusters = prep$n_clusters, bootcluster = prep$bootcluster,
               n_bootclusters = prep$n_bootclusters, nobs = prep$nobs, t_boot = pv$tstar,
-              ci_disjoint = disjoint, call = call)
+              ci_disjoint = disjoint,
+              method = if (isTRUE(prep$iv)) (if (impose_null) "WRE" else "WUE") else
+                (if (impose_null) "WCR" else "WCU"),
+              call = call)
   if (out$B_feasible < B) {
     exr_warning("cluster", B - out$B_feasible, " of ", B, " draws gave a non-positive multi-way ",
                 "variance and were left out, as boottest does.")
@@ -338,12 +416,12 @@ wb_result <- function(prep, draws, r, conf_int, level, ptype, type, impose_null,
   structure(out, class = "exr_wildboot")
 }
 
-# The confidence set {r : p(r) > alpha}: p on a grid widened until it falls to
-# alpha at both ends, then the outermost crossings by bisection (p is a step
-# function; bisection converges on the step).
-wb_invert <- function(draws, est, se, alpha, ptype, df) {
-  col <- match(ptype, c("symmetric", "equal-tailed", "upper", "lower"))
-  pf <- function(r) .Call(C_wildboot_pvalues, draws, est, se, as.double(r), 0L)$p[, col]
+# The confidence set {r : p(r) > alpha}, pf(r) the p-value at each r: p on a
+# grid widened until it falls to alpha at both ends, then the outermost
+# crossings by bisection (p is a step function; bisection converges on the
+# step, to machine precision or, when each p costs a full set of draws, to
+# rtol standard errors).
+wb_invert <- function(pf, est, se, alpha, ptype, df, grid_size = 101L, rtol = 0) {
   hw <- stats::qt(1 - alpha / 2, max(df, 1)) * se
   # "upper" (P(t* > t)) rises with r: its set is [lo, Inf); "lower" falls: (-Inf, hi]
   need_lo <- ptype != "lower"
@@ -357,7 +435,7 @@ wb_invert <- function(draws, est, se, alpha, ptype, df) {
   while (need_lo && pf(lo) > alpha && m < 2^30) { m <- m * 2; lo <- est - m * hw }
   if (!need_lo) lo <- est - 2 * m_hi * hw
   if (!need_hi) hi <- est + 2 * m * hw
-  grid <- seq(lo, hi, length.out = 101L)
+  grid <- seq(lo, hi, length.out = grid_size)
   pg <- pf(grid)
   inside <- pg > alpha
   if (!any(inside)) return(list(ci = c(NA_real_, NA_real_), disjoint = FALSE))
@@ -365,7 +443,7 @@ wb_invert <- function(draws, est, se, alpha, ptype, df) {
     pa_in <- pf(a) > alpha
     for (it in 1:200) {
       mid <- (a + b) / 2
-      if (mid == a || mid == b) break
+      if (mid == a || mid == b || abs(b - a) <= rtol * se) break
       if ((pf(mid) > alpha) == pa_in) a <- mid else b <- mid
     }
     if (pa_in) a else b
@@ -380,8 +458,11 @@ wb_invert <- function(draws, est, se, alpha, ptype, df) {
 #' @export
 print.exr_wildboot <- function(x, digits = 4, ...) {
   f <- function(v) formatC(v, digits = digits, format = "f")
-  cat(sprintf("Wild cluster bootstrap-t, %s, %s weights, %s draws%s\n",
-              if (x$impose_null) "null imposed (WCR)" else "null not imposed (WCU)",
+  meth <- wildboot_method(x)
+  cat(sprintf("%s, %s, %s weights, %s draws%s\n",
+              if (meth %in% c("WRE", "WUE")) "Wild cluster bootstrap-t for IV" else "Wild cluster bootstrap-t",
+              switch(meth, WCR = "null imposed (WCR)", WCU = "null not imposed (WCU)",
+                     WRE = "restricted efficient (WRE)", WUE = "unrestricted efficient (WUE)"),
               tools::toTitleCase(x$type), format(x$B, big.mark = ","),
               if (x$enumerated) " (full enumeration)" else ""))
   cat(sprintf("H0: %s = %s   estimate %s, t = %s\n", x$term, format(x$r), f(x$estimate),
@@ -472,6 +553,12 @@ wildboot_cells <- function(boot, term, show, digits) {
   }, "")
 }
 
+# "WCR"/"WCU" (least squares) or "WRE"/"WUE" (IV); results saved before the
+# IV bootstrap have no `method`.
+wildboot_method <- function(b) {
+  if (is.null(b$method)) (if (b$impose_null) "WCR" else "WCU") else b$method
+}
+
 wildboot_note <- function(boot, show, lang) {
   all <- unlist(boot, recursive = FALSE)
   if (!length(all)) return(NULL)
@@ -479,17 +566,18 @@ wildboot_note <- function(boot, show, lang) {
   same <- function(f) length(unique(vapply(all, function(z) paste(format(z[[f]]), collapse = "&"), ""))) == 1L
   cl <- if (same("cluster")) paste(b$cluster, collapse = " & ") else NULL
   Bs <- if (same("B")) format(b$B, big.mark = ",") else NULL
+  meths <- paste(unique(vapply(all, wildboot_method, "")), collapse = "/")
   if (lang == "zh") {
     what <- if (show == "p") "\u65b9\u62ec\u53f7\u5185\u4e3a\u91ce\u81ea\u52a9\u6cd5 p \u503c" else
       paste0("\u65b9\u62ec\u53f7\u5185\u4e3a\u91ce\u81ea\u52a9\u6cd5 ", format(100 * b$level),
              "% \u7f6e\u4fe1\u533a\u95f4")
-    paste0(what, "\uff08", if (b$impose_null) "WCR" else "WCU",
+    paste0(what, "\uff08", meths,
            if (!is.null(Bs)) paste0("\uff0c", Bs, " \u6b21\u62bd\u6837") else "",
            if (!is.null(cl)) paste0("\uff0c\u805a\u7c7b\u4e8e ", cl) else "", "\uff09\u3002")
   } else {
     what <- if (show == "p") "wild cluster bootstrap p-values" else
       paste0("wild cluster bootstrap ", format(100 * b$level), "% confidence intervals")
-    paste0("Brackets: ", what, " (", if (b$impose_null) "WCR" else "WCU", ", ",
+    paste0("Brackets: ", what, " (", meths, ", ",
            tools::toTitleCase(b$type), " weights",
            if (!is.null(Bs)) paste0(", B = ", Bs) else "",
            if (!is.null(cl)) paste0(", clustered by ", cl) else "", ").")

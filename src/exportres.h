@@ -285,8 +285,11 @@ SEXP gmm_ar(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SE
             SEXP X, SEXP IV, SEXP GV, SEXP dmap, SEXP beta, SEXP lags, SEXP sig2, SEXP flags);
 /* ---- wild cluster bootstrap: wildboot.c ------------------------------------ */
 SEXP wildboot_setup(SEXP X, SEXP w, SEXP a, SEXP A, SEXP u0, SEXP u1, SEXP uhat, SEXP bc,
-                    SEXP cl, SEXP fac, SEXP fe, SEXP nest, SEXP ctrl);
+                    SEXP cl, SEXP fac, SEXP fe, SEXP nest, SEXP ctrl, SEXP xa);
 SEXP wildboot_draws(SEXP setup, SEXP kind, SEXP B, SEXP V, SEXP imposed, SEXP cores);
+SEXP wildboot_weights(SEXP kind, SEXP B, SEXP Gb);
+SEXP wildboot_wre(SEXP setups, SEXP Qinv, SEXP qpi, SEXP qgpi, SEXP ctl, SEXP kind, SEXP B,
+                  SEXP V, SEXP cores);
 SEXP wildboot_pvalues(SEXP draws, SEXP est, SEXP se, SEXP r, SEXP want_t);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */

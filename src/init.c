@@ -58,8 +58,10 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(gmm_windmeijer, 13),
     CALLDEF(gmm_ar, 15),
     /* wild cluster bootstrap */
-    CALLDEF(wildboot_setup, 13),
+    CALLDEF(wildboot_setup, 14),
     CALLDEF(wildboot_draws, 6),
+    CALLDEF(wildboot_wre, 9),
+    CALLDEF(wildboot_weights, 3),
     CALLDEF(wildboot_pvalues, 5),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),

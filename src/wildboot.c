@@ -254,10 +254,13 @@ static int wb_fe_schur(const exr_fe_layout *L, int N, const int *bc, int Gb, con
  *   ctrl  c(tol, maxit, cores, demean): the demeaning's controls; demean = 1
  *         forces a demeaned column per bootstrap cluster (else used only when
  *         the Schur complement would be too large)
+ *   xa    NULL, or the n multipliers xa_i to use instead of w_i a'x_i (the
+ *         wild restricted efficient bootstrap passes w_i times one demeaned
+ *         instrument: every array below is then that instrument's)
  * Returns a named list (see wildboot_draws for how it is read).
  */
 SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP uhat_, SEXP bc_,
-                    SEXP cl_, SEXP fac_, SEXP fe_, SEXP nest_, SEXP ctrl_)
+                    SEXP cl_, SEXP fac_, SEXP fe_, SEXP nest_, SEXP ctrl_, SEXP xa_)
 {
     if (!isReal(X) || !isMatrix(X)) error("'X' must be a double matrix");
     const R_xlen_t n = nrows(X);
@@ -293,14 +296,18 @@ SEXP wildboot_setup(SEXP X, SEXP w_, SEXP a_, SEXP A_, SEXP u0_, SEXP u1_, SEXP 
     int *G = (int *) R_alloc(D, sizeof(int));
     for (int d = 0; d < D; d++) G[d] = wb_codes(VECTOR_ELT(cl_, d), n, "cl[[d]]", &cc[d]);
 
-    /* xa_i = w_i a'x_i */
+    /* xa_i = w_i a'x_i, or as given */
     double *xa = (double *) R_alloc(n, sizeof(double));
-    for (R_xlen_t i = 0; i < n; i++) xa[i] = 0.0;
-    for (int l = 0; l < k; l++) {
-        const double *xl = x + (R_xlen_t) l * n;
-        for (R_xlen_t i = 0; i < n; i++) xa[i] += a[l] * xl[i];
+    if (!isNull(xa_)) {
+        memcpy(xa, exr_real_arg(xa_, n, "xa"), (size_t) n * sizeof(double));
+    } else {
+        for (R_xlen_t i = 0; i < n; i++) xa[i] = 0.0;
+        for (int l = 0; l < k; l++) {
+            const double *xl = x + (R_xlen_t) l * n;
+            for (R_xlen_t i = 0; i < n; i++) xa[i] += a[l] * xl[i];
+        }
+        if (w) for (R_xlen_t i = 0; i < n; i++) xa[i] *= w[i];
     }
-    if (w) for (R_xlen_t i = 0; i < n; i++) xa[i] *= w[i];
 
     int nprot = 0;
     const char *nm[10] = {"k", "Gb", "Nb0", "Nb1", "Ct0", "Ct1", "clusters", "Gam", "se2", "affine"};
@@ -601,86 +608,98 @@ static inline void wb_dot2(const double *row, const double *y0, const double *y1
     *d1 = a1;
 }
 
-/* Kernel: the five numbers of one draw v (length Gb): num0, num1, SS00, SS01,
- * SS11. The per-draw products go through two row-major matrices laid out once
- * (wb_layout): y = Y' v gives [Ct0'v, Gam0 v, Ct1'v, Gam1 v], and each
- * cluster's score subtracts H_g . y. Work: s0, s1 (maxG), y (my). Pure: no R API. */
-static void wb_draw(const wb_setup *S, const double *v, double *o, double *s0, double *s1,
-                    double *y)
+/* Kernel: the scores of one clustering d for one draw v, given y = Y'v (see
+ * wb_layout): x0[g] = sum over the cells of g of c0 v_b, less the fixed-effect
+ * correction, less H_g . y0; x1 likewise with c1 and y1 when the setup is
+ * affine (x1 may be NULL otherwise). Pure: no R API. */
+static void wb_scores(const wb_setup *S, int d, const double *v, const double *y, double *x0,
+                      double *x1)
 {
-    const int Gb = S->Gb, my = S->my, half = S->affine ? my / 2 : my;
-    double n0 = 0.0, n1 = 0.0;
-    for (int b = 0; b < Gb; b++) n0 += S->Nb0[b] * v[b];
+    const wb_clus *C = &S->cl[d];
+    const int Gd = C->G, h = C->h, Gb = S->Gb;
+    const int half = S->affine ? S->my / 2 : S->my;
+    for (int g = 0; g < Gd; g++) x0[g] = 0.0;
     if (!S->affine) {
-        /* one null value only: s = s0, no second set of products */
-        for (int j = 0; j < my; j++) y[j] = 0.0;
-        for (int b = 0; b < Gb; b++) wb_axpy(y, S->Y + (R_xlen_t) b * my, v[b], my);
-        double ss = 0.0;
-        for (int d = 0; d < S->D; d++) {
-            const wb_clus *C = &S->cl[d];
-            const int Gd = C->G, h = C->h;
-            for (int g = 0; g < Gd; g++) s0[g] = 0.0;
-            for (R_xlen_t t = 0; t < C->ncell; t++) s0[C->cg[t]] += C->c0[t] * v[C->cb[t]];
-            if (C->mode == 1) {
-                for (int b = 0; b < Gb; b++) {
-                    const double vb = v[b];
-                    const double *c0 = C->C0 + (R_xlen_t) b * Gd;
-                    for (int g = 0; g < Gd; g++) s0[g] -= c0[g] * vb;
-                }
-            }
-            double a00 = 0.0;
-            for (int g = 0; g < Gd; g++) {
-                const double *row = C->H + (R_xlen_t) g * h;
-                double d0 = 0.0;
-#ifdef _OPENMP
-#pragma omp simd reduction(+:d0)
-#endif
-                for (int j = 0; j < h; j++) d0 += row[j] * y[j];
-                const double x0 = s0[g] - d0;
-                a00 += x0 * x0;
-            }
-            ss += C->fac * a00;
-        }
-        o[0] = n0; o[1] = 0.0; o[2] = ss; o[3] = 0.0; o[4] = 0.0;
-        return;
-    }
-    for (int b = 0; b < Gb; b++) n1 += S->Nb1[b] * v[b];
-    for (int j = 0; j < my; j++) y[j] = 0.0;
-    for (int b = 0; b < Gb; b++) wb_axpy(y, S->Y + (R_xlen_t) b * my, v[b], my);
-    const double *y0 = y, *y1 = y + half;
-    double ss00 = 0.0, ss01 = 0.0, ss11 = 0.0;
-    for (int d = 0; d < S->D; d++) {
-        const wb_clus *C = &S->cl[d];
-        const int Gd = C->G, h = C->h;
-        for (int g = 0; g < Gd; g++) { s0[g] = 0.0; s1[g] = 0.0; }
-        for (R_xlen_t t = 0; t < C->ncell; t++) {
-            double vb = v[C->cb[t]];
-            s0[C->cg[t]] += C->c0[t] * vb;
-            s1[C->cg[t]] += C->c1[t] * vb;
-        }
+        for (R_xlen_t t = 0; t < C->ncell; t++) x0[C->cg[t]] += C->c0[t] * v[C->cb[t]];
         if (C->mode == 1) {
             for (int b = 0; b < Gb; b++) {
                 const double vb = v[b];
                 const double *c0 = C->C0 + (R_xlen_t) b * Gd;
-                for (int g = 0; g < Gd; g++) s0[g] -= c0[g] * vb;
-                if (S->affine) {
-                    const double *c1 = C->C1 + (R_xlen_t) b * Gd;
-                    for (int g = 0; g < Gd; g++) s1[g] -= c1[g] * vb;
-                }
+                for (int g = 0; g < Gd; g++) x0[g] -= c0[g] * vb;
             }
         }
-        double a00 = 0.0, a01 = 0.0, a11 = 0.0;
         for (int g = 0; g < Gd; g++) {
-            double d0, d1;
-            wb_dot2(C->H + (R_xlen_t) g * h, y0, y1, h, &d0, &d1);
-            const double x0 = s0[g] - d0, x1 = s1[g] - d1;
-            a00 += x0 * x0;
-            a01 += x0 * x1;
-            a11 += x1 * x1;
+            const double *row = C->H + (R_xlen_t) g * h;
+            double d0 = 0.0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:d0)
+#endif
+            for (int j = 0; j < h; j++) d0 += row[j] * y[j];
+            x0[g] -= d0;
         }
-        ss00 += C->fac * a00;
-        ss01 += C->fac * a01;
-        ss11 += C->fac * a11;
+        return;
+    }
+    for (int g = 0; g < Gd; g++) x1[g] = 0.0;
+    for (R_xlen_t t = 0; t < C->ncell; t++) {
+        double vb = v[C->cb[t]];
+        x0[C->cg[t]] += C->c0[t] * vb;
+        x1[C->cg[t]] += C->c1[t] * vb;
+    }
+    if (C->mode == 1) {
+        for (int b = 0; b < Gb; b++) {
+            const double vb = v[b];
+            const double *c0 = C->C0 + (R_xlen_t) b * Gd;
+            const double *c1 = C->C1 + (R_xlen_t) b * Gd;
+            for (int g = 0; g < Gd; g++) x0[g] -= c0[g] * vb;
+            for (int g = 0; g < Gd; g++) x1[g] -= c1[g] * vb;
+        }
+    }
+    for (int g = 0; g < Gd; g++) {
+        double d0, d1;
+        wb_dot2(C->H + (R_xlen_t) g * h, y, y + half, h, &d0, &d1);
+        x0[g] -= d0;
+        x1[g] -= d1;
+    }
+}
+
+/* y = Y'v and the numerators Nb0'v, Nb1'v (n1 only when affine). */
+static void wb_project(const wb_setup *S, const double *v, double *y, double *n0, double *n1)
+{
+    const int Gb = S->Gb, my = S->my;
+    double a0 = 0.0, a1 = 0.0;
+    for (int b = 0; b < Gb; b++) a0 += S->Nb0[b] * v[b];
+    if (S->affine) for (int b = 0; b < Gb; b++) a1 += S->Nb1[b] * v[b];
+    for (int j = 0; j < my; j++) y[j] = 0.0;
+    for (int b = 0; b < Gb; b++) wb_axpy(y, S->Y + (R_xlen_t) b * my, v[b], my);
+    *n0 = a0;
+    *n1 = a1;
+}
+
+/* Kernel of the least-squares bootstrap: the five numbers of one draw v
+ * (length Gb): num0, num1, SS00, SS01, SS11. Work: 2 maxG + my. */
+static void wb_draw(const void *ctx, const double *v, double *o, double *work)
+{
+    const wb_setup *S = (const wb_setup *) ctx;
+    double *s0 = work, *s1 = work + S->maxG, *y = work + 2 * S->maxG;
+    double n0, n1;
+    wb_project(S, v, y, &n0, &n1);
+    double ss00 = 0.0, ss01 = 0.0, ss11 = 0.0;
+    for (int d = 0; d < S->D; d++) {
+        const int Gd = S->cl[d].G;
+        wb_scores(S, d, v, y, s0, S->affine ? s1 : NULL);
+        double a00 = 0.0, a01 = 0.0, a11 = 0.0;
+        if (S->affine) {
+            for (int g = 0; g < Gd; g++) {
+                a00 += s0[g] * s0[g];
+                a01 += s0[g] * s1[g];
+                a11 += s1[g] * s1[g];
+            }
+        } else {
+            for (int g = 0; g < Gd; g++) a00 += s0[g] * s0[g];
+        }
+        ss00 += S->cl[d].fac * a00;
+        ss01 += S->cl[d].fac * a01;
+        ss11 += S->cl[d].fac * a11;
     }
     o[0] = n0; o[1] = n1; o[2] = ss00; o[3] = ss01; o[4] = ss11;
 }
@@ -797,6 +816,109 @@ static void wb_read_setup(SEXP s, wb_setup *S)
     wb_layout(S);
 }
 
+/* Fill m draws of Gb weights (draws start .. start + m - 1) into Vc, from R's
+ * RNG (main thread, between GetRNGstate and PutRNGstate) or, for kind 4, the
+ * full enumeration: draw c has v_b = -1 where bit b of c is set. */
+static void wb_fill_weights(int kind, int start, int m, int Gb, double *Vc)
+{
+    for (int j = 0; j < m; j++) {
+        double *v = Vc + (R_xlen_t) j * Gb;
+        if (kind == 4) {
+            unsigned int code = (unsigned int) (start + j);
+            for (int b = 0; b < Gb; b++) v[b] = (code >> b) & 1u ? -1.0 : 1.0;
+        } else {
+            for (int b = 0; b < Gb; b++) v[b] = wb_weight(kind);
+        }
+    }
+}
+
+typedef void (*wb_kernel)(const void *ctx, const double *v, double *o, double *work);
+
+/*
+ * The draws, whatever the statistic: weights a chunk at a time (about 2e6 of
+ * them: bounded memory, an interrupt check each) in the main thread, then the
+ * kernel on each draw of the chunk in parallel. res: 5 arrays of B results;
+ * tie[j] records a draw that reproduces the original sample exactly:
+ * tie_rule 1, weights all equal (t* = sign(c) t; least squares, null
+ * imposed), 2, weights all +1 only (the restricted efficient bootstrap, whose
+ * first stage changes with a common sign), 0, none.
+ */
+static void wb_run(const void *ctx, wb_kernel kernel, size_t work_len, int Gb, int kind, int B,
+                   const double *Vu, int tie_rule, int nth, double **res, int *tie)
+{
+    double **work = (double **) R_alloc(nth, sizeof(double *));
+    for (int t = 0; t < nth; t++) work[t] = (double *) R_alloc(work_len, sizeof(double));
+    int chunk = (int) (2e6 / Gb);
+    if (chunk < 64) chunk = 64;
+    if (chunk > B) chunk = B;
+    double *Vc = Vu ? NULL : (double *) R_alloc((size_t) chunk * Gb, sizeof(double));
+    for (int start = 0; start < B; start += chunk) {
+        const int m = start + chunk <= B ? chunk : B - start;
+        const double *V;
+        if (Vu) {
+            V = Vu + (R_xlen_t) start * Gb;
+        } else {
+            if (kind != 4) GetRNGstate();
+            wb_fill_weights(kind, start, m, Gb, Vc);
+            if (kind != 4) PutRNGstate();
+            V = Vc;
+        }
+        for (int j = 0; j < m; j++) {
+            const double *v = V + (R_xlen_t) j * Gb;
+            int eq = 1;
+            for (int b = 1; b < Gb && eq; b++) if (v[b] != v[0]) eq = 0;
+            tie[start + j] = (tie_rule == 1 && eq && v[0] != 0.0) ? (v[0] > 0 ? 1 : -1) :
+                (tie_rule == 2 && eq && v[0] == 1.0) ? 1 : 0;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+        for (int j = 0; j < m; j++) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            double o[5];
+            kernel(ctx, V + (R_xlen_t) j * Gb, o, work[t]);
+            for (int c = 0; c < 5; c++) res[c][start + j] = o[c];
+        }
+        R_CheckUserInterrupt();
+    }
+}
+
+/* The weights' arguments shared by the entries: B (2^Gb under enumeration, or
+ * the columns of a given V) and the given V, checked. */
+static int wb_draw_count(int kind, int B, SEXP V_, int Gb, const double **Vu)
+{
+    *Vu = NULL;
+    if (kind < 0 || kind > 4) error("'kind' must be 0..4");
+    if (!isNull(V_)) {
+        if (!isReal(V_) || !isMatrix(V_) || nrows(V_) != Gb) error("'V' must be a Gb x B double matrix");
+        B = ncols(V_);
+        *Vu = REAL(V_);
+    } else if (kind == 4) {
+        if (Gb > 30) error("full enumeration needs at most 30 bootstrap clusters");
+        B = 1 << Gb;
+    }
+    if (B < 1) error("'B' must be positive");
+    return B;
+}
+
+static SEXP wb_draws_list(int B, double **res, int **tie)
+{
+    const char *nm[6] = {"num0", "num1", "ss00", "ss01", "ss11", "tie"};
+    SEXP out = PROTECT(exr_named_list(6, nm));
+    for (int j = 0; j < 5; j++) {
+        SET_VECTOR_ELT(out, j, allocVector(REALSXP, B));
+        res[j] = REAL(VECTOR_ELT(out, j));
+        memset(res[j], 0, (size_t) B * sizeof(double));
+    }
+    SET_VECTOR_ELT(out, 5, allocVector(INTSXP, B));
+    *tie = INTEGER(VECTOR_ELT(out, 5));
+    UNPROTECT(1);
+    return out;
+}
+
 /*
  * .Call entry: wildboot_draws(setup, kind, B, V, imposed, cores)
  *   setup   the list from wildboot_setup
@@ -816,86 +938,182 @@ SEXP wildboot_draws(SEXP setup, SEXP kind_, SEXP B_, SEXP V_, SEXP imposed_, SEX
     wb_setup S;
     wb_read_setup(setup, &S);
     const int kind = exr_scalar_int(kind_, "kind");
-    if (kind < 0 || kind > 4) error("'kind' must be 0..4");
-    int B = exr_scalar_int(B_, "B");
     const int imposed = exr_scalar_int(imposed_, "imposed");
     const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
-    const int Gb = S.Gb;
-    const double *Vu = NULL;
-    if (!isNull(V_)) {
-        if (!isReal(V_) || !isMatrix(V_) || nrows(V_) != Gb) error("'V' must be a Gb x B double matrix");
-        B = ncols(V_);
-        Vu = REAL(V_);
-    } else if (kind == 4) {
-        if (Gb > 30) error("full enumeration needs at most 30 bootstrap clusters");
-        B = 1 << Gb;
-    }
-    if (B < 1) error("'B' must be positive");
-
-    const char *nm[6] = {"num0", "num1", "ss00", "ss01", "ss11", "tie"};
-    SEXP out = PROTECT(exr_named_list(6, nm));
+    const double *Vu;
+    const int B = wb_draw_count(kind, exr_scalar_int(B_, "B"), V_, S.Gb, &Vu);
     double *res[5];
-    for (int j = 0; j < 5; j++) {
-        SET_VECTOR_ELT(out, j, allocVector(REALSXP, B));
-        res[j] = REAL(VECTOR_ELT(out, j));
-    }
-    SET_VECTOR_ELT(out, 5, allocVector(INTSXP, B));
-    int *tie = INTEGER(VECTOR_ELT(out, 5));
+    int *tie;
+    SEXP out = PROTECT(wb_draws_list(B, res, &tie));
+    wb_run(&S, wb_draw, (size_t) 2 * S.maxG + S.my, S.Gb, kind, B, Vu, imposed ? 1 : 0, nth, res,
+           tie);
+    UNPROTECT(1);
+    return out;
+}
 
-    /* per-thread scratch */
-    double **s0 = (double **) R_alloc(nth, sizeof(double *));
-    double **s1 = (double **) R_alloc(nth, sizeof(double *));
-    double **yw = (double **) R_alloc(nth, sizeof(double *));
-    for (int t = 0; t < nth; t++) {
-        s0[t] = (double *) R_alloc(S.maxG, sizeof(double));
-        s1[t] = (double *) R_alloc(S.maxG, sizeof(double));
-        yw[t] = (double *) R_alloc(S.my, sizeof(double));
+/*
+ * .Call entry: wildboot_weights(kind, B, Gb): the Gb x B weights that
+ * wildboot_draws would draw (kind 0..3, R's RNG; 4, the enumeration), kept by
+ * a caller that evaluates the same draws at several null values.
+ */
+SEXP wildboot_weights(SEXP kind_, SEXP B_, SEXP Gb_)
+{
+    const int kind = exr_scalar_int(kind_, "kind");
+    const int Gb = exr_scalar_int(Gb_, "Gb");
+    if (Gb < 1) error("'Gb' must be positive");
+    const double *none;
+    const int B = wb_draw_count(kind, exr_scalar_int(B_, "B"), R_NilValue, Gb, &none);
+    if ((double) B * Gb > 1e9) error("%d x %d weights are too many to keep", Gb, B);
+    SEXP V = PROTECT(allocMatrix(REALSXP, Gb, B));
+    if (kind != 4) GetRNGstate();
+    wb_fill_weights(kind, 0, B, Gb, REAL(V));
+    if (kind != 4) PutRNGstate();
+    UNPROTECT(1);
+    return V;
+}
+
+/* ---- the wild restricted efficient bootstrap (IV) ------------------------ */
+
+/*
+ * Davidson and MacKinnon (2010), one endogenous regressor, everything
+ * partialled out of the exogenous regressors and the fixed effects (the
+ * annihilator M, in the weighted metric): instruments Zd (n x L), endogenous
+ * Yd, outcome yd, Q = Zd'W Zd. At the null value rho the structural residuals
+ * are u~ = yd - rho Yd, the first stage is re-estimated with u~ added (delta
+ * its coefficient, pi~ the instruments'), and v~ = Yd - Zd pi~ =
+ * Yd - P Yd + delta (P yd - rho P Yd). A draw v gives
+ *   Yd* = Zd pi~ + sum_b v_b M(v~ . 1_b),   yd* = rho Yd* + sum_b v_b M(u~ . 1_b),
+ * and its 2SLS t statistic for beta = rho. Every quantity it needs is linear
+ * in the per-instrument arrays of two affine least-squares setups (the xa of
+ * setup l is w Zd[, l]): A with (u0, u1) = (yd, Yd), B with (P yd, P Yd), so
+ * that, for each instrument, Zd'W M(u~ . v) = nA0 - rho nA1 and
+ * Zd'W M(v~ . v) = nA1 + delta nB0 - (1 + delta rho) nB1 (n: the numerators
+ * of wb_project), and the same with each cluster's scores. Then
+ *   m = Q pi~ + Zd'W M(v~ . v),  pi* = Q^{-1} m,  den = pi*'m,
+ *   num = pi*'Zd'W M(u~ . v) (= den (beta* - rho)),
+ *   s_g = pi*'[T_g(u~) - (num / den) (Q_g pi~ + T_g(v~))],
+ * with T_g the cluster's sums and Q_g = sum_{i in g} w_i z_i z_i', and
+ * t* = sign(den) num / sqrt(sum_d fac_d sum_g s_g^2).
+ */
+typedef struct {
+    int L, D, maxG;
+    wb_setup *SA, *SB;               /* L each */
+    double rho, delta;
+    const double *Qinv, *qpi;        /* L x L, L */
+    const double **qgpi;             /* per clustering: G_d x L, Q_g pi~ */
+} wre_ctx;
+
+/* Work: 2 L my + 5 maxG + 3 L. */
+static void wre_draw(const void *ctx, const double *v, double *o, double *work)
+{
+    const wre_ctx *W = (const wre_ctx *) ctx;
+    const int L = W->L, maxG = W->maxG, my = W->SA[0].my;
+    const double rho = W->rho, delta = W->delta, cB1 = 1.0 + delta * rho;
+    double *yA = work, *yB = work + (R_xlen_t) L * my;
+    double *sg = yB + (R_xlen_t) L * my;     /* the combined score of each cluster */
+    double *a0 = sg + maxG, *a1 = a0 + maxG, *b0 = a1 + maxG, *b1 = b0 + maxG;
+    double *Nu = b1 + maxG, *m = Nu + L, *pis = m + L;
+    for (int l = 0; l < L; l++) {
+        double n0, n1, k0, k1;
+        wb_project(&W->SA[l], v, yA + (R_xlen_t) l * my, &n0, &n1);
+        wb_project(&W->SB[l], v, yB + (R_xlen_t) l * my, &k0, &k1);
+        Nu[l] = n0 - rho * n1;
+        m[l] = W->qpi[l] + n1 + delta * k0 - cB1 * k1;
     }
-    /* chunks of about 2e6 weights: bounded memory, an interrupt check each */
-    int chunk = (int) (2e6 / Gb);
-    if (chunk < 64) chunk = 64;
-    if (chunk > B) chunk = B;
-    double *Vc = Vu ? NULL : (double *) R_alloc((size_t) chunk * Gb, sizeof(double));
-    const int use_rng = !Vu && kind != 4;
-    for (int start = 0; start < B; start += chunk) {
-        const int m = start + chunk <= B ? chunk : B - start;
-        const double *V;
-        if (Vu) {
-            V = Vu + (R_xlen_t) start * Gb;
-        } else {
-            if (use_rng) GetRNGstate();
-            for (int j = 0; j < m; j++) {
-                double *v = Vc + (R_xlen_t) j * Gb;
-                if (kind == 4) {
-                    unsigned int code = (unsigned int) (start + j);
-                    for (int b = 0; b < Gb; b++) v[b] = (code >> b) & 1u ? -1.0 : 1.0;
-                } else {
-                    for (int b = 0; b < Gb; b++) v[b] = wb_weight(kind);
-                }
+    double den = 0.0, num = 0.0;
+    for (int l = 0; l < L; l++) {
+        double s = 0.0;
+        for (int j = 0; j < L; j++) s += W->Qinv[l + (R_xlen_t) j * L] * m[j];
+        pis[l] = s;
+        den += s * m[l];
+        num += s * Nu[l];
+    }
+    const double bb = num / den;
+    double ss = 0.0;
+    for (int d = 0; d < W->D; d++) {
+        const int Gd = W->SA[0].cl[d].G;
+        const double *qg = W->qgpi[d];
+        for (int g = 0; g < Gd; g++) sg[g] = 0.0;
+        for (int l = 0; l < L; l++) {
+            wb_scores(&W->SA[l], d, v, yA + (R_xlen_t) l * my, a0, a1);
+            wb_scores(&W->SB[l], d, v, yB + (R_xlen_t) l * my, b0, b1);
+            const double p = pis[l];
+            const double *q = qg + (R_xlen_t) l * Gd;
+            for (int g = 0; g < Gd; g++) {
+                const double tu = a0[g] - rho * a1[g];
+                const double tv = q[g] + a1[g] + delta * b0[g] - cB1 * b1[g];
+                sg[g] += p * (tu - bb * tv);
             }
-            if (use_rng) PutRNGstate();
-            V = Vc;
         }
-        for (int j = 0; j < m; j++) {
-            const double *v = V + (R_xlen_t) j * Gb;
-            int eq = 1;
-            for (int b = 1; b < Gb && eq; b++) if (v[b] != v[0]) eq = 0;
-            tie[start + j] = (imposed && eq && v[0] != 0.0) ? (v[0] > 0 ? 1 : -1) : 0;
-        }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-        for (int j = 0; j < m; j++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            double o[5];
-            wb_draw(&S, V + (R_xlen_t) j * Gb, o, s0[t], s1[t], yw[t]);
-            for (int c = 0; c < 5; c++) res[c][start + j] = o[c];
-        }
-        R_CheckUserInterrupt();
+        double a = 0.0;
+        for (int g = 0; g < Gd; g++) a += sg[g] * sg[g];
+        ss += W->SA[0].cl[d].fac * a;
     }
+    o[0] = den < 0 ? -num : num;
+    o[1] = 0.0; o[2] = ss; o[3] = 0.0; o[4] = 0.0;
+}
+
+/*
+ * .Call entry: wildboot_wre(setups, Qinv, qpi, qgpi, ctl, kind, B, V, cores)
+ *   setups  list of 2 L affine wildboot_setup lists: A_1..A_L, B_1..B_L (see
+ *           above), with the same bootstrap and error clusterings
+ *   Qinv    L x L, (Zd'W Zd)^{-1};  qpi: L, Q pi~
+ *   qgpi    list of D matrices G_d x L: Q_g pi~ for each cluster
+ *   ctl     c(rho, delta, identity_tie): identity_tie 1 marks the draw of all
+ *           +1 weights (it reproduces the sample: restricted bootstrap at rho)
+ *   kind, B, V, cores  as for wildboot_draws
+ * Returns the list of wildboot_draws with num0 = sign(den) num and
+ * ss00 = the bootstrap variance's numerator (num1, ss01, ss11 zero): the
+ * statistics at rho only, for wildboot_pvalues at r = rho.
+ */
+SEXP wildboot_wre(SEXP setups, SEXP Qinv_, SEXP qpi_, SEXP qgpi_, SEXP ctl_, SEXP kind_, SEXP B_,
+                  SEXP V_, SEXP cores_)
+{
+    if (TYPEOF(setups) != VECSXP || XLENGTH(setups) < 2 || XLENGTH(setups) % 2 != 0) {
+        error("'setups' must be a list of 2 L setups");
+    }
+    wre_ctx W;
+    W.L = (int) (XLENGTH(setups) / 2);
+    const int L = W.L;
+    W.SA = (wb_setup *) R_alloc(L, sizeof(wb_setup));
+    W.SB = (wb_setup *) R_alloc(L, sizeof(wb_setup));
+    for (int l = 0; l < L; l++) {
+        wb_read_setup(VECTOR_ELT(setups, l), &W.SA[l]);
+        wb_read_setup(VECTOR_ELT(setups, L + l), &W.SB[l]);
+    }
+    const wb_setup *S0 = &W.SA[0];
+    W.D = S0->D;
+    W.maxG = S0->maxG;
+    for (int l = 0; l < 2 * L; l++) {
+        const wb_setup *S = l < L ? &W.SA[l] : &W.SB[l - L];
+        if (!S->affine || S->Gb != S0->Gb || S->D != S0->D || S->my != S0->my) {
+            error("'setups' must be affine and of the same bootstrap and error clusterings");
+        }
+        for (int d = 0; d < W.D; d++) {
+            if (S->cl[d].G != S0->cl[d].G || S->cl[d].fac != S0->cl[d].fac)
+                error("'setups' must share their error clusterings");
+        }
+    }
+    W.Qinv = exr_real_arg(Qinv_, (R_xlen_t) L * L, "Qinv");
+    W.qpi = exr_real_arg(qpi_, L, "qpi");
+    if (TYPEOF(qgpi_) != VECSXP || XLENGTH(qgpi_) != W.D) error("'qgpi' must be a list of D matrices");
+    W.qgpi = (const double **) R_alloc(W.D, sizeof(double *));
+    for (int d = 0; d < W.D; d++) {
+        W.qgpi[d] = exr_real_arg(VECTOR_ELT(qgpi_, d), (R_xlen_t) S0->cl[d].G * L, "qgpi[[d]]");
+    }
+    const double *ctl = exr_real_arg(ctl_, 3, "ctl");
+    W.rho = ctl[0];
+    W.delta = ctl[1];
+    if (!R_FINITE(W.rho) || !R_FINITE(W.delta)) error("'ctl': rho and delta must be finite");
+    const int kind = exr_scalar_int(kind_, "kind");
+    const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
+    const double *Vu;
+    const int B = wb_draw_count(kind, exr_scalar_int(B_, "B"), V_, S0->Gb, &Vu);
+    double *res[5];
+    int *tie;
+    SEXP out = PROTECT(wb_draws_list(B, res, &tie));
+    const size_t work_len = (size_t) 2 * L * S0->my + (size_t) 5 * W.maxG + 3 * (size_t) L;
+    wb_run(&W, wre_draw, work_len, S0->Gb, kind, B, Vu, ctl[2] != 0.0 ? 2 : 0, nth, res, tie);
     UNPROTECT(1);
     return out;
 }

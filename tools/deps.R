@@ -6,7 +6,7 @@ needed <- c(
   "roxygen2", "knitr", "rmarkdown", "generics", "testthat",
   # reference implementations the tests compare against
   "fixest", "plm", "frontier", "Benchmarking", "sampleSelection", "MatchIt", "AER",
-  "sandwich", "lmtest", "economiccomplexity", "REAT", "wooldridge", "cragg", "sfaR",
+  "sandwich", "lmtest", "economiccomplexity", "REAT", "wooldridge", "cragg", "sfaR", "ivreg",
   # tables: modelsummary compatibility is tested
   "modelsummary"
 )

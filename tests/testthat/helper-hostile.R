@@ -342,6 +342,8 @@ hostile_env <- function(parent = NULL) {
   e$HD <- hostile_data()
   delayedAssign("FE", fe_reg(y ~ x1 + did | id + year, HD, cluster = ~id), assign.env = e, eval.env = e)
   delayedAssign("FE0", fe_reg(y ~ x1 + did | id + year, HD), assign.env = e, eval.env = e)
+  delayedAssign("IV", iv_reg(y ~ x1 | id + year | xe ~ z1, HD, cluster = ~id), assign.env = e,
+                eval.env = e)
   delayedAssign("MOD", moderation(y ~ x1 | id + year, "w", HD), assign.env = e, eval.env = e)
   delayedAssign("ATT", att_gt(y ~ 1, HD, panel = c("id", "year"), adopt = "adopt", boot = 0),
                 assign.env = e, eval.env = e)
@@ -642,6 +644,14 @@ hostile_specific <- function() {
     H("wild_boot", "one cluster", wild_boot(FE0, "x1", B = 99, cluster = ~one), "error"),
     H("wild_boot", "cluster absent", wild_boot(FE0, "x1", B = 99, cluster = ~nope), "error"),
     H("wild_boot", "cores = NA", wild_boot(FE, "x1", B = 99, cores = NA), "error"),
+    H("wild_boot", "valid IV (WRE)", wild_boot(IV, "xe", B = 99), "ok"),
+    H("wild_boot", "valid IV (WUE)", wild_boot(IV, "xe", B = 99, impose_null = FALSE), "ok"),
+    H("wild_boot", "IV: exogenous term", wild_boot(IV, "x1", B = 99), "error",
+      "the IV bootstrap tests the endogenous regressor"),
+    H("wild_boot", "IV: two endogenous regressors",
+      wild_boot(iv_reg(y ~ 1 | id | xe + x1 ~ z1 + x2, HD, cluster = ~id), "xe", B = 99), "error"),
+    H("wild_boot", "IV: cluster with NA",
+      wild_boot(IV, "xe", B = 99, cluster = ~grp, data = with_col(HD, "grp", NA)), "error"),
     H("simple_slopes", "valid", simple_slopes(MOD), "ok"),
     H("simple_slopes", "not a moderation", simple_slopes(FE), "error"),
     H("simple_slopes", "at NA", simple_slopes(MOD, at = NA), "error"),

@@ -1,0 +1,137 @@
+# The wild restricted efficient bootstrap (WRE; Davidson & MacKinnon 2010) of
+# the coefficient of the one endogenous regressor of an iv_reg() fit, by the
+# "fast and wild" route of the least-squares bootstrap: R rebuilds the fit's
+# design through the shared layers (wb_design(), iv_fit_design(),
+# wb_clusters()), partials the exogenous regressors out of the demeaned
+# outcome, endogenous regressor and instruments, and reduces the data to the
+# cluster arrays of two affine least-squares setups per instrument
+# (src/wildboot.c, wildboot_setup() with xa = w z); wildboot_wre() then
+# computes every draw's 2SLS t statistic from those arrays. See the comment
+# above wildboot_wre() for the algebra.
+
+# Everything the draws need that does not depend on the null value.
+wre_prepare <- function(fit, term, cluster, bootcluster, data, env, fixef_tol, cores) {
+  if (length(fit$endogenous) != 1L) {
+    exr_error("fit", "the wild restricted efficient bootstrap needs one endogenous regressor; ",
+              "the model has ", length(fit$endogenous), " (", paste(fit$endogenous, collapse = ", "), ").")
+  }
+  if (!identical(term, fit$endogenous)) {
+    exr_error("term", "after iv_reg() the bootstrap tests the endogenous regressor's coefficient ('",
+              fit$endogenous, "'), not '", term, "'.")
+  }
+  des <- wb_design(fit, cluster, bootcluster, data, env)
+  d <- des$d
+  tol <- min(fixef_tol, if (is.null(fit$fixef_tol)) 1e-10 else fit$fixef_tol)
+  f <- iv_fit_design(d, tol, 10000L, cores)
+  wb_check_coefficients(f$coefficients, fit$coefficients)
+  w <- d$weights
+  n <- length(d$y)
+  Xx <- f$A[, f$nm_x_idx, drop = FALSE]
+  kx <- ncol(Xx)
+  partial <- function(v) if (kx) .Call(C_ols_fit, Xx, v, w, NULL, collinear_tol)$residuals else v
+  Z <- vapply(f$nm_z_idx, function(j) partial(f$A[, j]), numeric(n))
+  dim(Z) <- c(n, length(f$nm_z_idx))
+  Yd <- partial(f$A[, f$nm_e_idx])
+  yd <- partial(f$yd)
+  wZ <- if (is.null(w)) Z else Z * w
+  Q <- crossprod(Z, wZ)
+  Qinv <- chol2inv(chol(Q))
+  zY <- drop(crossprod(wZ, Yd))
+  zy <- drop(crossprod(wZ, yd))
+  pihat <- drop(Qinv %*% zY)          # first stage
+  gy <- drop(Qinv %*% zy)
+  PY <- drop(Z %*% pihat)
+  Py <- drop(Z %*% gy)
+  wip <- function(a, b) if (is.null(w)) sum(a * b) else sum(w * a * b)
+  MY <- Yd - PY
+  My <- yd - Py
+  den <- sum(zY * pihat)
+  est <- sum(pihat * zy) / den
+  if (abs(est - fit$coefficients[[term]]) > 1e-6 * max(1, abs(est))) {
+    exr_error("data", "does not reproduce the fitted coefficients; pass the data the model was fitted on.")
+  }
+
+  bcl <- wb_clusters(d, des$err_terms, des$boot_terms, fit$ssc, length(f$coefficients))
+  # the original cluster-robust standard error, as iv_reg() computes it
+  # (the sandwich's diagonal element, no eigenvalue fix: boottest's t)
+  score <- (if (is.null(w)) PY else w * PY) * (yd - est * Yd)
+  se2 <- sum(vapply(seq_along(bcl$codes), function(k) bcl$fac[k] * sum(rowsum(score, bcl$codes[[k]])^2),
+                    0)) / den^2
+  # the per-instrument setups: A on (yd, Yd), B on (P yd, P Yd)
+  Xs <- if (kx) Xx else matrix(0, n, 1L)
+  XXinv <- if (kx) chol2inv(chol(crossprod(Xs, if (is.null(w)) Xs else Xs * w))) else matrix(0, 1L, 1L)
+  ctrl <- wb_control(tol, cores)
+  one_setup <- function(u0, u1, l) {
+    .Call(C_wildboot_setup, Xs, w, numeric(ncol(Xs)), XXinv, u0, u1, u0, bcl$bc, bcl$codes,
+          bcl$fac, bcl$fe, bcl$nest, ctrl, wZ[, l])
+  }
+  L <- ncol(Z)
+  setups <- c(lapply(seq_len(L), function(l) one_setup(yd, Yd, l)),
+              lapply(seq_len(L), function(l) one_setup(Py, PY, l)))
+  # Q_g for each cluster of each clustering: G_d x L x L
+  Qg <- lapply(bcl$codes, function(cc) {
+    G <- max(cc)
+    arr <- array(0, c(G, L, L))
+    for (l in seq_len(L)) for (m in seq_len(l)) {
+      s <- rowsum(wZ[, l] * Z[, m], cc, reorder = TRUE)[, 1L]
+      arr[, l, m] <- s
+      arr[, m, l] <- s
+    }
+    arr
+  })
+  list(iv = TRUE, setups = setups, Qinv = Qinv, Qg = Qg, pihat = pihat, gy = gy, Q = Q,
+       gram = c(a = wip(My, My), b = wip(My, MY), c = wip(MY, MY)),
+       se = sqrt(se2), estimate = est, term = term, nobs = n,
+       cluster = names(bcl$G_err), n_clusters = bcl$G_err, bootcluster = bcl$boot_name,
+       n_bootclusters = bcl$Gb, df = min(bcl$G_err) - 1L, fe_in_boot = is.null(bcl$fe),
+       boot_codes = bcl$bc, n_instruments = L)
+}
+
+# The bootstrap draws at the null value rho (WRE) or at the estimate (the
+# unrestricted WUE, rho = the estimate): the first stage re-estimated with the
+# structural residuals u~ = yd - rho Yd added (its coefficient delta), then the
+# kernel. V: NULL (draw afresh: kind, B) or the weights to reuse.
+wre_draws <- function(prep, rho, identity_tie, kind, B, V, cores) {
+  g <- prep$gram
+  dd <- g[["a"]] - 2 * rho * g[["b"]] + rho^2 * g[["c"]]
+  delta <- if (dd > 0) (g[["b"]] - rho * g[["c"]]) / dd else 0
+  pit <- prep$pihat - delta * (prep$gy - rho * prep$pihat)
+  qpi <- drop(prep$Q %*% pit)
+  qgpi <- lapply(prep$Qg, function(arr) {
+    L <- dim(arr)[2L]
+    vapply(seq_len(L), function(l) drop(matrix(arr[, l, ], ncol = L) %*% pit), numeric(dim(arr)[1L]))
+  })
+  qgpi <- lapply(qgpi, function(m) matrix(m, ncol = length(pit)))
+  .Call(C_wildboot_wre, prep$setups, prep$Qinv, qpi, qgpi, c(rho, delta, as.double(identity_tie)),
+        kind, B, V, cores)
+}
+
+# pv_at(r, want_t) for wb_result(). WUE: one set of draws serves every r.
+# WRE: each r has its own bootstrap data; the same weights are reused at every
+# r (kept when the interval is inverted, else drawn once at r).
+wre_pvalue_function <- function(prep, kind, B, impose_null, conf_int, r, cores) {
+  est <- prep$estimate
+  se <- prep$se
+  if (!impose_null) {
+    draws <- wre_draws(prep, est, FALSE, kind, B, NULL, cores)
+    return(function(rr, want_t = 0L) .Call(C_wildboot_pvalues, draws, est, se, as.double(rr), want_t))
+  }
+  V <- NULL
+  if (conf_int) {
+    Gb <- prep$n_bootclusters
+    nB <- if (kind == 4L) 2^Gb else B
+    if (nB * Gb > 2.5e7) {
+      exr_error("conf_int", "inverting the restricted efficient bootstrap keeps the ",
+                format(Gb), " x ", format(nB), " weights in memory, more than 200 MB; ",
+                "use fewer draws or conf_int = FALSE.")
+    }
+    V <- .Call(C_wildboot_weights, kind, B, Gb)
+  }
+  function(rr, want_t = 0L) {
+    res <- lapply(rr, function(r1) {
+      dr <- wre_draws(prep, r1, TRUE, kind, B, V, cores)
+      .Call(C_wildboot_pvalues, dr, est, se, r1, want_t)
+    })
+    list(p = do.call(rbind, lapply(res, `[[`, "p")), tstar = res[[1L]]$tstar)
+  }
+}
