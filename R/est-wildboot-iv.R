@@ -5,9 +5,10 @@
 # wb_clusters()), partials the exogenous regressors out of the demeaned
 # outcome, endogenous regressor and instruments, and reduces the data to the
 # cluster arrays of two affine least-squares setups per instrument
-# (src/wildboot.c, wildboot_setup() with xa = w z); wildboot_wre() then
-# computes every draw's 2SLS t statistic from those arrays. See the comment
-# above wildboot_wre() for the algebra.
+# (src/wildboot.c, wildboot_setup() with xa = w z); wildboot_wre_moments()
+# then reduces every draw to a few numbers from which wildboot_wre_eval()
+# gives its 2SLS t statistic at any null value. See the comment above them
+# for the algebra.
 
 # Everything the draws need that does not depend on the null value.
 wre_prepare <- function(fit, term, cluster, bootcluster, data, env, fixef_tol, cores) {
@@ -68,16 +69,15 @@ wre_prepare <- function(fit, term, cluster, bootcluster, data, env, fixef_tol, c
   L <- ncol(Z)
   setups <- c(lapply(seq_len(L), function(l) one_setup(yd, Yd, l)),
               lapply(seq_len(L), function(l) one_setup(Py, PY, l)))
-  # Q_g for each cluster of each clustering: G_d x L x L
+  # Q_g for each cluster of each clustering: G_d x L^2, Q_g[l, m] in column l + L (m - 1)
   Qg <- lapply(bcl$codes, function(cc) {
-    G <- max(cc)
-    arr <- array(0, c(G, L, L))
+    arr <- array(0, c(max(cc), L, L))
     for (l in seq_len(L)) for (m in seq_len(l)) {
       s <- rowsum(wZ[, l] * Z[, m], cc, reorder = TRUE)[, 1L]
       arr[, l, m] <- s
       arr[, m, l] <- s
     }
-    arr
+    matrix(arr, nrow = dim(arr)[1L])
   })
   list(iv = TRUE, setups = setups, Qinv = Qinv, Qg = Qg, pihat = pihat, gy = gy, Q = Q,
        gram = c(a = wip(My, My), b = wip(My, MY), c = wip(MY, MY)),
@@ -87,50 +87,46 @@ wre_prepare <- function(fit, term, cluster, bootcluster, data, env, fixef_tol, c
        boot_codes = bcl$bc, n_instruments = L)
 }
 
-# The bootstrap draws at the null value rho (WRE) or at the estimate (the
+# One pass over the draws (weights V, or drawn afresh: kind, B): per draw, the
+# numbers from which wre_eval() gives the statistic at any null value.
+wre_moments <- function(prep, kind, B, V, cores) {
+  .Call(C_wildboot_wre_moments, prep$setups, prep$Qg, kind, B, V, cores)
+}
+
+# The bootstrap statistics at the null value rho (WRE) or at the estimate (the
 # unrestricted WUE, rho = the estimate): the first stage re-estimated with the
-# structural residuals u~ = yd - rho Yd added (its coefficient delta), then the
-# kernel. V: NULL (draw afresh: kind, B) or the weights to reuse.
-wre_draws <- function(prep, rho, identity_tie, kind, B, V, cores) {
+# structural residuals u~ = yd - rho Yd added (delta its coefficient, pi~ the
+# instruments'), then the draws' statistics from their moments.
+wre_eval <- function(prep, moments, rho, identity_tie) {
   g <- prep$gram
   dd <- g[["a"]] - 2 * rho * g[["b"]] + rho^2 * g[["c"]]
   delta <- if (dd > 0) (g[["b"]] - rho * g[["c"]]) / dd else 0
   pit <- prep$pihat - delta * (prep$gy - rho * prep$pihat)
-  qpi <- drop(prep$Q %*% pit)
-  qgpi <- lapply(prep$Qg, function(arr) {
-    L <- dim(arr)[2L]
-    vapply(seq_len(L), function(l) drop(matrix(arr[, l, ], ncol = L) %*% pit), numeric(dim(arr)[1L]))
-  })
-  qgpi <- lapply(qgpi, function(m) matrix(m, ncol = length(pit)))
-  .Call(C_wildboot_wre, prep$setups, prep$Qinv, qpi, qgpi, c(rho, delta, as.double(identity_tie)),
-        kind, B, V, cores)
+  .Call(C_wildboot_wre_eval, moments, c(rho, delta, as.double(identity_tie)), prep$Qinv,
+        drop(prep$Q %*% pit), pit)
 }
 
-# pv_at(r, want_t) for wb_result(). WUE: one set of draws serves every r.
-# WRE: each r has its own bootstrap data; the same weights are reused at every
-# r (kept when the interval is inverted, else drawn once at r).
-wre_pvalue_function <- function(prep, kind, B, impose_null, conf_int, r, cores) {
+# pv_at(r, want_t) for wb_result(): one pass over the draws, then the
+# statistics at each r from their moments (WRE: the bootstrap samples change
+# with r; WUE: one set of statistics serves every r).
+wre_pvalue_function <- function(prep, kind, B, impose_null, cores) {
   est <- prep$estimate
   se <- prep$se
-  if (!impose_null) {
-    draws <- wre_draws(prep, est, FALSE, kind, B, NULL, cores)
-    return(function(rr, want_t = 0L) .Call(C_wildboot_pvalues, draws, est, se, as.double(rr), want_t))
+  L <- prep$n_instruments
+  nB <- if (kind == 4L) 2^prep$n_bootclusters else B
+  J <- 4 * L + L^2
+  if (nB * (4 * L + J * (J + 1) / 2) > 2.5e8) {
+    exr_error("B", "with ", L, " instruments, ", format(nB), " draws would keep more than 2 GB ",
+              "of per-draw numbers; use fewer draws.")
   }
-  V <- NULL
-  if (conf_int) {
-    Gb <- prep$n_bootclusters
-    nB <- if (kind == 4L) 2^Gb else B
-    if (nB * Gb > 2.5e7) {
-      exr_error("conf_int", "inverting the restricted efficient bootstrap keeps the ",
-                format(Gb), " x ", format(nB), " weights in memory, more than 200 MB; ",
-                "use fewer draws or conf_int = FALSE.")
-    }
-    V <- .Call(C_wildboot_weights, kind, B, Gb)
+  mom <- wre_moments(prep, kind, B, NULL, cores)
+  if (!impose_null) {
+    draws <- wre_eval(prep, mom, est, FALSE)
+    return(function(rr, want_t = 0L) .Call(C_wildboot_pvalues, draws, est, se, as.double(rr), want_t))
   }
   function(rr, want_t = 0L) {
     res <- lapply(rr, function(r1) {
-      dr <- wre_draws(prep, r1, TRUE, kind, B, V, cores)
-      .Call(C_wildboot_pvalues, dr, est, se, r1, want_t)
+      .Call(C_wildboot_pvalues, wre_eval(prep, mom, r1, TRUE), est, se, r1, want_t)
     })
     list(p = do.call(rbind, lapply(res, `[[`, "p")), tstar = res[[1L]]$tstar)
   }

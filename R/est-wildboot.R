@@ -90,9 +90,11 @@
 #' residuals, and the bootstrap t statistics are centred on it. Only the draw
 #' whose weights are all \eqn{+1} reproduces the sample (\eqn{v \equiv -1}
 #' changes the first stage), so it alone is counted as a tie. The bootstrap
-#' samples change with \eqn{r} under WRE, so each point of the test inversion
-#' costs a set of draws (the same weights at every \eqn{r}, kept in memory);
-#' the bounds are resolved to \eqn{10^{-9}} standard errors. Roodman et al.
+#' samples change with \eqn{r} under WRE, but every draw's statistic is a
+#' function of a few numbers per draw (cluster-level cross-products) and of
+#' scalars that depend on \eqn{r} alone; one pass over the draws keeps those
+#' numbers, and the test inversion then costs \eqn{O(B)} per value of
+#' \eqn{r}, as for least squares. Roodman et al.
 #' (2019) recommend the equal-tailed p-value for IV (`ptype =
 #' "equal-tailed"`); with weak instruments the confidence set can be
 #' unbounded (a bound of `-Inf`/`Inf`) or not an interval.
@@ -227,9 +229,8 @@ wild_boot <- function(fit, term, B = 9999L, type = c("rademacher", "webb", "mamm
   }
   kind <- if (enumerated) 4L else match(type, c("rademacher", "webb", "mammen", "norm")) - 1L
   if (inherits(fit, "exr_iv")) {
-    pv_at <- wre_pvalue_function(prep, kind, as.integer(B), impose_null, conf_int, r, cores)
-    return(wb_result(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call,
-                     grid = 41L, rtol = 1e-9))
+    pv_at <- wre_pvalue_function(prep, kind, as.integer(B), impose_null, cores)
+    return(wb_result(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call))
   }
   draws <- .Call(C_wildboot_draws, prep$setup, kind, as.integer(B), NULL, as.integer(impose_null),
                  cores)
@@ -380,8 +381,7 @@ wb_clusters <- function(d, err_terms, boot_terms, ssc, rank) {
 # p-values at r, the interval by inversion, and the result object.
 # pv_at(r, want_t): wildboot_pvalues() at the null values r (want_t = 1: with
 # the bootstrap t statistics at r[1]).
-wb_result <- function(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call,
-                      grid = 101L, rtol = 0) {
+wb_result <- function(prep, pv_at, r, conf_int, level, ptype, type, impose_null, enumerated, call) {
   se <- prep$se
   if (!is.finite(se) || se <= 0) {
     exr_error("fit", "the cluster-robust standard error of the term is zero or not positive.")
@@ -394,7 +394,7 @@ wb_result <- function(prep, pv_at, r, conf_int, level, ptype, type, impose_null,
   disjoint <- FALSE
   if (conf_int) {
     col <- match(ptype, c("symmetric", "equal-tailed", "upper", "lower"))
-    inv <- wb_invert(function(rr) pv_at(rr)$p[, col], est, se, 1 - level, ptype, prep$df, grid, rtol)
+    inv <- wb_invert(function(rr) pv_at(rr)$p[, col], est, se, 1 - level, ptype, prep$df)
     ci <- inv$ci
     disjoint <- inv$disjoint
   }
@@ -419,9 +419,8 @@ wb_result <- function(prep, pv_at, r, conf_int, level, ptype, type, impose_null,
 # The confidence set {r : p(r) > alpha}, pf(r) the p-value at each r: p on a
 # grid widened until it falls to alpha at both ends, then the outermost
 # crossings by bisection (p is a step function; bisection converges on the
-# step, to machine precision or, when each p costs a full set of draws, to
-# rtol standard errors).
-wb_invert <- function(pf, est, se, alpha, ptype, df, grid_size = 101L, rtol = 0) {
+# step).
+wb_invert <- function(pf, est, se, alpha, ptype, df) {
   hw <- stats::qt(1 - alpha / 2, max(df, 1)) * se
   # "upper" (P(t* > t)) rises with r: its set is [lo, Inf); "lower" falls: (-Inf, hi]
   need_lo <- ptype != "lower"
@@ -435,7 +434,7 @@ wb_invert <- function(pf, est, se, alpha, ptype, df, grid_size = 101L, rtol = 0)
   while (need_lo && pf(lo) > alpha && m < 2^30) { m <- m * 2; lo <- est - m * hw }
   if (!need_lo) lo <- est - 2 * m_hi * hw
   if (!need_hi) hi <- est + 2 * m * hw
-  grid <- seq(lo, hi, length.out = grid_size)
+  grid <- seq(lo, hi, length.out = 101L)
   pg <- pf(grid)
   inside <- pg > alpha
   if (!any(inside)) return(list(ci = c(NA_real_, NA_real_), disjoint = FALSE))
@@ -443,7 +442,7 @@ wb_invert <- function(pf, est, se, alpha, ptype, df, grid_size = 101L, rtol = 0)
     pa_in <- pf(a) > alpha
     for (it in 1:200) {
       mid <- (a + b) / 2
-      if (mid == a || mid == b || abs(b - a) <= rtol * se) break
+      if (mid == a || mid == b) break
       if ((pf(mid) > alpha) == pa_in) a <- mid else b <- mid
     }
     if (pa_in) a else b

@@ -287,9 +287,8 @@ SEXP gmm_ar(SEXP ispec, SEXP gspec, SEXP ord, SEXP start, SEXP per, SEXP pos, SE
 SEXP wildboot_setup(SEXP X, SEXP w, SEXP a, SEXP A, SEXP u0, SEXP u1, SEXP uhat, SEXP bc,
                     SEXP cl, SEXP fac, SEXP fe, SEXP nest, SEXP ctrl, SEXP xa);
 SEXP wildboot_draws(SEXP setup, SEXP kind, SEXP B, SEXP V, SEXP imposed, SEXP cores);
-SEXP wildboot_weights(SEXP kind, SEXP B, SEXP Gb);
-SEXP wildboot_wre(SEXP setups, SEXP Qinv, SEXP qpi, SEXP qgpi, SEXP ctl, SEXP kind, SEXP B,
-                  SEXP V, SEXP cores);
+SEXP wildboot_wre_moments(SEXP setups, SEXP qg, SEXP kind, SEXP B, SEXP V, SEXP cores);
+SEXP wildboot_wre_eval(SEXP moments, SEXP ctl, SEXP Qinv, SEXP qpi, SEXP pit);
 SEXP wildboot_pvalues(SEXP draws, SEXP est, SEXP se, SEXP r, SEXP want_t);
 
 /* ---- DEA: simplex.c, dea.c -------------------------------------------------- */

@@ -60,8 +60,8 @@ static const R_CallMethodDef call_entries[] = {
     /* wild cluster bootstrap */
     CALLDEF(wildboot_setup, 14),
     CALLDEF(wildboot_draws, 6),
-    CALLDEF(wildboot_wre, 9),
-    CALLDEF(wildboot_weights, 3),
+    CALLDEF(wildboot_wre_moments, 6),
+    CALLDEF(wildboot_wre_eval, 5),
     CALLDEF(wildboot_pvalues, 5),
     /* DEA */
     CALLDEF(exr_lp_dense, 4),

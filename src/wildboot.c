@@ -837,17 +837,21 @@ typedef void (*wb_kernel)(const void *ctx, const double *v, double *o, double *w
 /*
  * The draws, whatever the statistic: weights a chunk at a time (about 2e6 of
  * them: bounded memory, an interrupt check each) in the main thread, then the
- * kernel on each draw of the chunk in parallel. res: 5 arrays of B results;
+ * kernel on each draw of the chunk in parallel. res: nout arrays of B results;
  * tie[j] records a draw that reproduces the original sample exactly:
  * tie_rule 1, weights all equal (t* = sign(c) t; least squares, null
  * imposed), 2, weights all +1 only (the restricted efficient bootstrap, whose
  * first stage changes with a common sign), 0, none.
  */
-static void wb_run(const void *ctx, wb_kernel kernel, size_t work_len, int Gb, int kind, int B,
-                   const double *Vu, int tie_rule, int nth, double **res, int *tie)
+static void wb_run(const void *ctx, wb_kernel kernel, size_t work_len, int nout, int Gb, int kind,
+                   int B, const double *Vu, int tie_rule, int nth, double **res, int *tie)
 {
     double **work = (double **) R_alloc(nth, sizeof(double *));
-    for (int t = 0; t < nth; t++) work[t] = (double *) R_alloc(work_len, sizeof(double));
+    double **ob = (double **) R_alloc(nth, sizeof(double *));
+    for (int t = 0; t < nth; t++) {
+        work[t] = (double *) R_alloc(work_len, sizeof(double));
+        ob[t] = (double *) R_alloc(nout, sizeof(double));
+    }
     int chunk = (int) (2e6 / Gb);
     if (chunk < 64) chunk = 64;
     if (chunk > B) chunk = B;
@@ -878,9 +882,9 @@ static void wb_run(const void *ctx, wb_kernel kernel, size_t work_len, int Gb, i
 #ifdef _OPENMP
             t = omp_get_thread_num();
 #endif
-            double o[5];
+            double *o = ob[t];
             kernel(ctx, V + (R_xlen_t) j * Gb, o, work[t]);
-            for (int c = 0; c < 5; c++) res[c][start + j] = o[c];
+            for (int c = 0; c < nout; c++) res[c][start + j] = o[c];
         }
         R_CheckUserInterrupt();
     }
@@ -945,31 +949,10 @@ SEXP wildboot_draws(SEXP setup, SEXP kind_, SEXP B_, SEXP V_, SEXP imposed_, SEX
     double *res[5];
     int *tie;
     SEXP out = PROTECT(wb_draws_list(B, res, &tie));
-    wb_run(&S, wb_draw, (size_t) 2 * S.maxG + S.my, S.Gb, kind, B, Vu, imposed ? 1 : 0, nth, res,
-           tie);
+    wb_run(&S, wb_draw, (size_t) 2 * S.maxG + S.my, 5, S.Gb, kind, B, Vu, imposed ? 1 : 0, nth,
+           res, tie);
     UNPROTECT(1);
     return out;
-}
-
-/*
- * .Call entry: wildboot_weights(kind, B, Gb): the Gb x B weights that
- * wildboot_draws would draw (kind 0..3, R's RNG; 4, the enumeration), kept by
- * a caller that evaluates the same draws at several null values.
- */
-SEXP wildboot_weights(SEXP kind_, SEXP B_, SEXP Gb_)
-{
-    const int kind = exr_scalar_int(kind_, "kind");
-    const int Gb = exr_scalar_int(Gb_, "Gb");
-    if (Gb < 1) error("'Gb' must be positive");
-    const double *none;
-    const int B = wb_draw_count(kind, exr_scalar_int(B_, "B"), R_NilValue, Gb, &none);
-    if ((double) B * Gb > 1e9) error("%d x %d weights are too many to keep", Gb, B);
-    SEXP V = PROTECT(allocMatrix(REALSXP, Gb, B));
-    if (kind != 4) GetRNGstate();
-    wb_fill_weights(kind, 0, B, Gb, REAL(V));
-    if (kind != 4) PutRNGstate();
-    UNPROTECT(1);
-    return V;
 }
 
 /* ---- the wild restricted efficient bootstrap (IV) ------------------------ */
@@ -985,89 +968,79 @@ SEXP wildboot_weights(SEXP kind_, SEXP B_, SEXP Gb_)
  *   Yd* = Zd pi~ + sum_b v_b M(v~ . 1_b),   yd* = rho Yd* + sum_b v_b M(u~ . 1_b),
  * and its 2SLS t statistic for beta = rho. Every quantity it needs is linear
  * in the per-instrument arrays of two affine least-squares setups (the xa of
- * setup l is w Zd[, l]): A with (u0, u1) = (yd, Yd), B with (P yd, P Yd), so
- * that, for each instrument, Zd'W M(u~ . v) = nA0 - rho nA1 and
- * Zd'W M(v~ . v) = nA1 + delta nB0 - (1 + delta rho) nB1 (n: the numerators
- * of wb_project), and the same with each cluster's scores. Then
+ * setup l is w Zd[, l]): A with (u0, u1) = (yd, Yd), B with (P yd, P Yd). With
+ * a0, a1, b0, b1 the numerators of A and B for one draw (wb_project), and the
+ * same letters for each cluster's scores (wb_scores):
+ *   Zd'W M(u~ . v) = a0 - rho a1,   Zd'W M(v~ . v) = a1 + delta b0 - (1 + delta rho) b1,
  *   m = Q pi~ + Zd'W M(v~ . v),  pi* = Q^{-1} m,  den = pi*'m,
  *   num = pi*'Zd'W M(u~ . v) (= den (beta* - rho)),
- *   s_g = pi*'[T_g(u~) - (num / den) (Q_g pi~ + T_g(v~))],
- * with T_g the cluster's sums and Q_g = sum_{i in g} w_i z_i z_i', and
- * t* = sign(den) num / sqrt(sum_d fac_d sum_g s_g^2).
+ *   s_g = sum_l pi*_l [a0 - rho a1 - (num / den) (Q_g pi~ + a1 + delta b0 - (1 + delta rho) b1)]_gl,
+ *   t* = sign(den) num / sqrt(sum_d fac_d sum_g s_g^2).
+ * The null value enters only through scalars: s_g is a combination of the J =
+ * 4L + L^2 cluster vectors a0_l, a1_l, b0_l, b1_l (each draw's) and Q_g[l, m]
+ * (fixed). So one pass over the draws keeps, per draw, the 4L numerators and
+ * the J x J cross-products of those vectors (summed over the clusterings with
+ * their factors), and the statistic at any rho then costs O(J^2) a draw: the
+ * test inversion, whose bootstrap samples change with rho, costs no more
+ * passes over the clusters.
  */
 typedef struct {
-    int L, D, maxG;
+    int L, D, maxG, J;
     wb_setup *SA, *SB;               /* L each */
-    double rho, delta;
-    const double *Qinv, *qpi;        /* L x L, L */
-    const double **qgpi;             /* per clustering: G_d x L, Q_g pi~ */
+    const double **qg;               /* per clustering: G_d x L^2, Q_g[l, m] in column l + L m */
 } wre_ctx;
 
-/* Work: 2 L my + 5 maxG + 3 L. */
-static void wre_draw(const void *ctx, const double *v, double *o, double *work)
+static inline R_xlen_t wre_tri(int j, int k) { return (R_xlen_t) k * (k + 1) / 2 + j; }  /* j <= k */
+
+/* Kernel: o = [a0 (L), a1, b0, b1, cross-products (J (J + 1) / 2, upper
+ * triangle by columns)]. Work: 2 L my + 4 L maxG. */
+static void wre_moments_draw(const void *ctx, const double *v, double *o, double *work)
 {
     const wre_ctx *W = (const wre_ctx *) ctx;
-    const int L = W->L, maxG = W->maxG, my = W->SA[0].my;
-    const double rho = W->rho, delta = W->delta, cB1 = 1.0 + delta * rho;
+    const int L = W->L, maxG = W->maxG, my = W->SA[0].my, J = W->J;
     double *yA = work, *yB = work + (R_xlen_t) L * my;
-    double *sg = yB + (R_xlen_t) L * my;     /* the combined score of each cluster */
-    double *a0 = sg + maxG, *a1 = a0 + maxG, *b0 = a1 + maxG, *b1 = b0 + maxG;
-    double *Nu = b1 + maxG, *m = Nu + L, *pis = m + L;
+    double *sc = yB + (R_xlen_t) L * my;
     for (int l = 0; l < L; l++) {
-        double n0, n1, k0, k1;
-        wb_project(&W->SA[l], v, yA + (R_xlen_t) l * my, &n0, &n1);
-        wb_project(&W->SB[l], v, yB + (R_xlen_t) l * my, &k0, &k1);
-        Nu[l] = n0 - rho * n1;
-        m[l] = W->qpi[l] + n1 + delta * k0 - cB1 * k1;
+        wb_project(&W->SA[l], v, yA + (R_xlen_t) l * my, &o[l], &o[L + l]);
+        wb_project(&W->SB[l], v, yB + (R_xlen_t) l * my, &o[2 * L + l], &o[3 * L + l]);
     }
-    double den = 0.0, num = 0.0;
-    for (int l = 0; l < L; l++) {
-        double s = 0.0;
-        for (int j = 0; j < L; j++) s += W->Qinv[l + (R_xlen_t) j * L] * m[j];
-        pis[l] = s;
-        den += s * m[l];
-        num += s * Nu[l];
-    }
-    const double bb = num / den;
-    double ss = 0.0;
+    double *mom = o + 4 * L;
+    const R_xlen_t nm = (R_xlen_t) J * (J + 1) / 2;
+    for (R_xlen_t c = 0; c < nm; c++) mom[c] = 0.0;
     for (int d = 0; d < W->D; d++) {
         const int Gd = W->SA[0].cl[d].G;
-        const double *qg = W->qgpi[d];
-        for (int g = 0; g < Gd; g++) sg[g] = 0.0;
+        const double fac = W->SA[0].cl[d].fac;
         for (int l = 0; l < L; l++) {
-            wb_scores(&W->SA[l], d, v, yA + (R_xlen_t) l * my, a0, a1);
-            wb_scores(&W->SB[l], d, v, yB + (R_xlen_t) l * my, b0, b1);
-            const double p = pis[l];
-            const double *q = qg + (R_xlen_t) l * Gd;
-            for (int g = 0; g < Gd; g++) {
-                const double tu = a0[g] - rho * a1[g];
-                const double tv = q[g] + a1[g] + delta * b0[g] - cB1 * b1[g];
-                sg[g] += p * (tu - bb * tv);
+            wb_scores(&W->SA[l], d, v, yA + (R_xlen_t) l * my, sc + (R_xlen_t) l * maxG,
+                      sc + (R_xlen_t) (L + l) * maxG);
+            wb_scores(&W->SB[l], d, v, yB + (R_xlen_t) l * my, sc + (R_xlen_t) (2 * L + l) * maxG,
+                      sc + (R_xlen_t) (3 * L + l) * maxG);
+        }
+        for (int k = 0; k < J; k++) {
+            const double *pk = k < 4 * L ? sc + (R_xlen_t) k * maxG : W->qg[d] + (R_xlen_t) (k - 4 * L) * Gd;
+            for (int j = 0; j <= k; j++) {
+                const double *pj = j < 4 * L ? sc + (R_xlen_t) j * maxG : W->qg[d] + (R_xlen_t) (j - 4 * L) * Gd;
+                double acc = 0.0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:acc)
+#endif
+                for (int g = 0; g < Gd; g++) acc += pj[g] * pk[g];
+                mom[wre_tri(j, k)] += fac * acc;
             }
         }
-        double a = 0.0;
-        for (int g = 0; g < Gd; g++) a += sg[g] * sg[g];
-        ss += W->SA[0].cl[d].fac * a;
     }
-    o[0] = den < 0 ? -num : num;
-    o[1] = 0.0; o[2] = ss; o[3] = 0.0; o[4] = 0.0;
 }
 
 /*
- * .Call entry: wildboot_wre(setups, Qinv, qpi, qgpi, ctl, kind, B, V, cores)
+ * .Call entry: wildboot_wre_moments(setups, qg, kind, B, V, cores)
  *   setups  list of 2 L affine wildboot_setup lists: A_1..A_L, B_1..B_L (see
  *           above), with the same bootstrap and error clusterings
- *   Qinv    L x L, (Zd'W Zd)^{-1};  qpi: L, Q pi~
- *   qgpi    list of D matrices G_d x L: Q_g pi~ for each cluster
- *   ctl     c(rho, delta, identity_tie): identity_tie 1 marks the draw of all
- *           +1 weights (it reproduces the sample: restricted bootstrap at rho)
+ *   qg      list of D matrices G_d x L^2: Q_g[l, m] in column l + L m
  *   kind, B, V, cores  as for wildboot_draws
- * Returns the list of wildboot_draws with num0 = sign(den) num and
- * ss00 = the bootstrap variance's numerator (num1, ss01, ss11 zero): the
- * statistics at rho only, for wildboot_pvalues at r = rho.
+ * Returns list(M = B x (4 L + J (J + 1) / 2) matrix of the per-draw numbers,
+ * tie = 1 for the draw of all +1 weights).
  */
-SEXP wildboot_wre(SEXP setups, SEXP Qinv_, SEXP qpi_, SEXP qgpi_, SEXP ctl_, SEXP kind_, SEXP B_,
-                  SEXP V_, SEXP cores_)
+SEXP wildboot_wre_moments(SEXP setups, SEXP qg_, SEXP kind_, SEXP B_, SEXP V_, SEXP cores_)
 {
     if (TYPEOF(setups) != VECSXP || XLENGTH(setups) < 2 || XLENGTH(setups) % 2 != 0) {
         error("'setups' must be a list of 2 L setups");
@@ -1075,6 +1048,8 @@ SEXP wildboot_wre(SEXP setups, SEXP Qinv_, SEXP qpi_, SEXP qgpi_, SEXP ctl_, SEX
     wre_ctx W;
     W.L = (int) (XLENGTH(setups) / 2);
     const int L = W.L;
+    if (L > 20) error("'setups': at most 20 instruments");
+    W.J = 4 * L + L * L;
     W.SA = (wb_setup *) R_alloc(L, sizeof(wb_setup));
     W.SB = (wb_setup *) R_alloc(L, sizeof(wb_setup));
     for (int l = 0; l < L; l++) {
@@ -1094,26 +1069,101 @@ SEXP wildboot_wre(SEXP setups, SEXP Qinv_, SEXP qpi_, SEXP qgpi_, SEXP ctl_, SEX
                 error("'setups' must share their error clusterings");
         }
     }
-    W.Qinv = exr_real_arg(Qinv_, (R_xlen_t) L * L, "Qinv");
-    W.qpi = exr_real_arg(qpi_, L, "qpi");
-    if (TYPEOF(qgpi_) != VECSXP || XLENGTH(qgpi_) != W.D) error("'qgpi' must be a list of D matrices");
-    W.qgpi = (const double **) R_alloc(W.D, sizeof(double *));
+    if (TYPEOF(qg_) != VECSXP || XLENGTH(qg_) != W.D) error("'qg' must be a list of D matrices");
+    W.qg = (const double **) R_alloc(W.D, sizeof(double *));
     for (int d = 0; d < W.D; d++) {
-        W.qgpi[d] = exr_real_arg(VECTOR_ELT(qgpi_, d), (R_xlen_t) S0->cl[d].G * L, "qgpi[[d]]");
+        W.qg[d] = exr_real_arg(VECTOR_ELT(qg_, d), (R_xlen_t) S0->cl[d].G * L * L, "qg[[d]]");
     }
-    const double *ctl = exr_real_arg(ctl_, 3, "ctl");
-    W.rho = ctl[0];
-    W.delta = ctl[1];
-    if (!R_FINITE(W.rho) || !R_FINITE(W.delta)) error("'ctl': rho and delta must be finite");
     const int kind = exr_scalar_int(kind_, "kind");
     const int nth = exr_threads(exr_scalar_int(cores_, "cores"));
     const double *Vu;
     const int B = wb_draw_count(kind, exr_scalar_int(B_, "B"), V_, S0->Gb, &Vu);
+    const int nout = 4 * L + W.J * (W.J + 1) / 2;
+    if ((double) nout * B > 2.5e8) error("%d x %d per-draw numbers are too many to keep", B, nout);
+    const char *nm[2] = {"M", "tie"};
+    SEXP out = PROTECT(exr_named_list(2, nm));
+    SET_VECTOR_ELT(out, 0, allocMatrix(REALSXP, B, nout));
+    SET_VECTOR_ELT(out, 1, allocVector(INTSXP, B));
+    double *M = REAL(VECTOR_ELT(out, 0));
+    double **res = (double **) R_alloc(nout, sizeof(double *));
+    for (int c = 0; c < nout; c++) res[c] = M + (R_xlen_t) c * B;
+    const size_t work_len = (size_t) 2 * L * S0->my + (size_t) 4 * L * W.maxG;
+    wb_run(&W, wre_moments_draw, work_len, nout, S0->Gb, kind, B, Vu, 2, nth, res,
+           INTEGER(VECTOR_ELT(out, 1)));
+    UNPROTECT(1);
+    return out;
+}
+
+/*
+ * .Call entry: wildboot_wre_eval(moments, ctl, Qinv, qpi, pit)
+ *   moments  the list from wildboot_wre_moments
+ *   ctl      c(rho, delta, identity_tie): the null value (or, unrestricted,
+ *            the estimate), the first stage's coefficient on u~, and 1 to
+ *            mark the all +1 draw as reproducing the sample (restricted)
+ *   Qinv     L x L, Q^{-1};  qpi, pit: Q pi~ and pi~ (L each)
+ * Returns the list of wildboot_draws, the statistics at rho only (num0 =
+ * sign(den) num, ss00 = the variance's numerator; num1, ss01, ss11 zero), for
+ * wildboot_pvalues at r = rho (or, unrestricted, at any r).
+ */
+SEXP wildboot_wre_eval(SEXP moments, SEXP ctl_, SEXP Qinv_, SEXP qpi_, SEXP pit_)
+{
+    if (TYPEOF(moments) != VECSXP || XLENGTH(moments) != 2) error("'moments' must be the list of wildboot_wre_moments");
+    SEXP Ms = VECTOR_ELT(moments, 0);
+    if (!isReal(Ms) || !isMatrix(Ms)) error("'moments': M must be a double matrix");
+    const int B = nrows(Ms), nout = ncols(Ms);
+    const int L = XLENGTH(pit_) > 0 ? (int) XLENGTH(pit_) : 0;
+    const int J = 4 * L + L * L;
+    if (L < 1 || nout != 4 * L + J * (J + 1) / 2) error("'moments' and 'pit' disagree");
+    const double *M = REAL(Ms);
+    const int *tie_in = exr_int_arg(VECTOR_ELT(moments, 1), B, "tie");
+    const double *ctl = exr_real_arg(ctl_, 3, "ctl");
+    const double rho = ctl[0], delta = ctl[1], cB1 = 1.0 + ctl[1] * ctl[0];
+    if (!R_FINITE(rho) || !R_FINITE(delta)) error("'ctl': rho and delta must be finite");
+    const int mark = ctl[2] != 0.0;
+    const double *Qinv = exr_real_arg(Qinv_, (R_xlen_t) L * L, "Qinv");
+    const double *qpi = exr_real_arg(qpi_, L, "qpi");
+    const double *pit = exr_real_arg(pit_, L, "pit");
     double *res[5];
     int *tie;
     SEXP out = PROTECT(wb_draws_list(B, res, &tie));
-    const size_t work_len = (size_t) 2 * L * S0->my + (size_t) 5 * W.maxG + 3 * (size_t) L;
-    wb_run(&W, wre_draw, work_len, S0->Gb, kind, B, Vu, ctl[2] != 0.0 ? 2 : 0, nth, res, tie);
+    double *m = (double *) R_alloc(L, sizeof(double));
+    double *Nu = (double *) R_alloc(L, sizeof(double));
+    double *ps = (double *) R_alloc(L, sizeof(double));
+    double *c = (double *) R_alloc(J, sizeof(double));
+    for (int b = 0; b < B; b++) {
+        const double *row = M + b;     /* column c of the row: row[c * B] */
+#define WRE_AT(col) row[(R_xlen_t) (col) * B]
+        for (int l = 0; l < L; l++) {
+            Nu[l] = WRE_AT(l) - rho * WRE_AT(L + l);
+            m[l] = qpi[l] + WRE_AT(L + l) + delta * WRE_AT(2 * L + l) - cB1 * WRE_AT(3 * L + l);
+        }
+        double den = 0.0, num = 0.0;
+        for (int l = 0; l < L; l++) {
+            double s = 0.0;
+            for (int j = 0; j < L; j++) s += Qinv[l + (R_xlen_t) j * L] * m[j];
+            ps[l] = s;
+            den += s * m[l];
+            num += s * Nu[l];
+        }
+        const double bb = num / den;
+        for (int l = 0; l < L; l++) {
+            c[l] = ps[l];
+            c[L + l] = -ps[l] * (rho + bb);
+            c[2 * L + l] = -bb * delta * ps[l];
+            c[3 * L + l] = bb * cB1 * ps[l];
+            for (int mm = 0; mm < L; mm++) c[4 * L + l + L * mm] = -bb * ps[l] * pit[mm];
+        }
+        double ss = 0.0;
+        for (int k = 0; k < J; k++) {
+            double acc = 0.0;
+            for (int j = 0; j < k; j++) acc += c[j] * WRE_AT(4 * L + wre_tri(j, k));
+            ss += c[k] * (2.0 * acc + c[k] * WRE_AT(4 * L + wre_tri(k, k)));
+        }
+#undef WRE_AT
+        res[0][b] = den < 0 ? -num : num;
+        res[2][b] = ss;
+        tie[b] = mark ? tie_in[b] : 0;
+    }
     UNPROTECT(1);
     return out;
 }

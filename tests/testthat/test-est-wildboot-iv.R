@@ -62,7 +62,8 @@ fast_wre <- function(fit, term, V, r = 0, impose_null = TRUE, data, cluster = NU
                      bootcluster = NULL, tie = impose_null, cores = 1L) {
   prep <- exportres:::wre_prepare(fit, term, cluster, bootcluster, data, environment(), 1e-13, 1L)
   rho <- if (impose_null) r else prep$estimate
-  dr <- exportres:::wre_draws(prep, rho, tie, 0L, ncol(V), V, as.integer(cores))
+  mom <- exportres:::wre_moments(prep, 0L, ncol(V), V, as.integer(cores))
+  dr <- exportres:::wre_eval(prep, mom, rho, tie)
   pv <- .Call(exportres:::C_wildboot_pvalues, dr, prep$estimate, prep$se, as.double(r), 1L)
   list(tb = pv$tstar, t = (prep$estimate - r) / prep$se, prep = prep, p = pv$p)
 }
@@ -154,10 +155,11 @@ test_that("nlsw88, tenure instrumented by union: the enumerated WRE p-values", {
   expect_equal(wb$p[["equal-tailed"]], 182 / 4096, tolerance = 1e-12)
   expect_equal(wb$p[["upper"]], 91 / 4096, tolerance = 1e-12)
   expect_identical(wb$method, "WRE")
-  # the interval: p crosses 0.05 at each bound (the step is resolved to 1e-9 SE)
+  # the interval: p crosses 0.05 at each bound
   prep <- exportres:::wre_prepare(fit, "tenure", NULL, NULL, d, environment(), 1e-10, 1L)
+  mom <- exportres:::wre_moments(prep, 4L, 4096L, NULL, 1L)
   p_at <- function(r) {
-    dr <- exportres:::wre_draws(prep, r, TRUE, 4L, 4096L, NULL, 1L)
+    dr <- exportres:::wre_eval(prep, mom, r, TRUE)
     .Call(exportres:::C_wildboot_pvalues, dr, prep$estimate, prep$se, r, 0L)$p[1, 1]
   }
   eps <- 1e-6 * wb$std.error
