@@ -566,15 +566,20 @@ wildboot_note <- function(boot, show, lang) {
   cl <- if (same("cluster")) paste(b$cluster, collapse = " & ") else NULL
   Bs <- if (same("B")) format(b$B, big.mark = ",") else NULL
   meths <- paste(unique(vapply(all, wildboot_method, "")), collapse = "/")
+  # the p-value's kind, when it is not the default symmetric one
+  pt <- if (show == "p" && same("ptype") && b$ptype != "symmetric") b$ptype else NULL
   if (lang == "zh") {
-    what <- if (show == "p") "\u65b9\u62ec\u53f7\u5185\u4e3a\u91ce\u81ea\u52a9\u6cd5 p \u503c" else
+    pt_zh <- if (is.null(pt)) "" else if (pt == "equal-tailed") "\u7b49\u5c3e " else "\u5355\u4fa7 "
+    what <- if (show == "p") paste0("\u65b9\u62ec\u53f7\u5185\u4e3a\u91ce\u81ea\u52a9\u6cd5 ", pt_zh,
+                                    "p \u503c") else
       paste0("\u65b9\u62ec\u53f7\u5185\u4e3a\u91ce\u81ea\u52a9\u6cd5 ", format(100 * b$level),
              "% \u7f6e\u4fe1\u533a\u95f4")
     paste0(what, "\uff08", meths,
            if (!is.null(Bs)) paste0("\uff0c", Bs, " \u6b21\u62bd\u6837") else "",
            if (!is.null(cl)) paste0("\uff0c\u805a\u7c7b\u4e8e ", cl) else "", "\uff09\u3002")
   } else {
-    what <- if (show == "p") "wild cluster bootstrap p-values" else
+    what <- if (show == "p") paste0("wild cluster bootstrap ", if (is.null(pt)) "" else paste0(pt, " "),
+                                    "p-values") else
       paste0("wild cluster bootstrap ", format(100 * b$level), "% confidence intervals")
     paste0("Brackets: ", what, " (", meths, ", ",
            tools::toTitleCase(b$type), " weights",

@@ -80,9 +80,10 @@ fixest_loop <- function(y, xs, fe, data, term, cl, V, m) {
   }, 0)
 }
 
-run_case <- function(name, y, xs, fe, data, term, cl, m, conf_int = TRUE) {
-  fml <- mk(y, xs, fe)
-  fit <- fe_reg(fml, data, cluster = stats::as.formula(paste("~", cl)), cores = 1L)
+# Times wild_boot() on `fit` (median of 3 after a warm-up) and `ref(data, V, m)`,
+# the reference loop on the first m of the same Rademacher draws, extrapolated
+# to B; prints the bench line and the details.
+time_boot <- function(name, fit, term, data, ref, m, conf_int = TRUE, what = "fixest refits") {
   G <- fit$n_clusters
   run <- function() {
     set.seed(1)
@@ -94,19 +95,25 @@ run_case <- function(name, y, xs, fe, data, term, cl, m, conf_int = TRUE) {
   set.seed(1)
   V <- matrix(ifelse(stats::runif(G * B) < 0.5, -1, 1), G, B)
   data <- data[fit$obs, , drop = FALSE]
-  t_ref_m <- secs(tb <- fixest_loop(y, xs, fe, data, term, cl, V, m))
+  t_ref_m <- secs(tb <- ref(data, V, m))
   t_ref <- t_ref_m / m * B
   maxdiff <- max(abs(tb - wb$t_boot[seq_len(m)]) / abs(tb))
   cat(sprintf("bench wildboot-%s n=%d ours=%.3f ref=%.1f ratio=%.0f maxdiff=%.2g\n", name,
               nrow(data), t_ours[["elapsed"]], t_ref[["elapsed"]],
               t_ref[["elapsed"]] / t_ours[["elapsed"]], maxdiff))
-  cat(sprintf(paste0("#   G=%d B=%d p=%.4f CI=[%.5f, %.5f]; ours: median of 3 (cpu %.3f s); ref: %d ",
-                     "fixest refits took %.2f s (cpu %.2f s), %.4f s each, extrapolated to B ",
+  cat(sprintf(paste0("#   %s G=%d B=%d p=%.4f CI=[%.5f, %.5f]; ours: median of 3 (cpu %.3f s); ref: %d ",
+                     "%s took %.2f s (cpu %.2f s), %.4f s each, extrapolated to B ",
                      "(cpu ratio %.0f)\n"),
-              G, B, wb$p.value, wb$conf.int[1L], wb$conf.int[2L], t_ours[["cpu"]], m,
+              wb$method, G, B, wb$p.value, wb$conf.int[1L], wb$conf.int[2L], t_ours[["cpu"]], m, what,
               t_ref_m[["elapsed"]], t_ref_m[["cpu"]], t_ref_m[["elapsed"]] / m,
               t_ref[["cpu"]] / t_ours[["cpu"]]))
   invisible(wb)
+}
+
+run_case <- function(name, y, xs, fe, data, term, cl, m, conf_int = TRUE) {
+  fit <- fe_reg(mk(y, xs, fe), data, cluster = stats::as.formula(paste("~", cl)), cores = 1L)
+  time_boot(name, fit, term, data, function(dd, V, m) fixest_loop(y, xs, fe, dd, term, cl, V, m), m,
+            conf_int)
 }
 
 # The IV reference: the WRE sample of each draw at r = 0 (restricted
@@ -136,30 +143,9 @@ run_case_iv <- function(name, y, xs, endo, inst, fe, data, cl, m) {
                                  paste(inst, collapse = " + ")))
   fit <- iv_reg(fml, data, cluster = stats::as.formula(paste("~", cl)), cores = 1L,
                 diagnostics = FALSE)
-  G <- fit$n_clusters
-  run <- function() {
-    set.seed(1)
-    suppressMessages(wild_boot(fit, endo, B = B, data = data, cores = 1L))
-  }
-  wb <- run()
-  times <- vapply(1:3, function(i) secs(run()), numeric(2))
-  t_ours <- apply(times, 1L, stats::median)
-  set.seed(1)
-  V <- matrix(ifelse(stats::runif(G * B) < 0.5, -1, 1), G, B)
-  data <- data[fit$obs, , drop = FALSE]
-  t_ref_m <- secs(tb <- fixest_iv_loop(y, xs, endo, inst, fe, data, cl, V, m))
-  t_ref <- t_ref_m / m * B
-  maxdiff <- max(abs(tb - wb$t_boot[seq_len(m)]) / abs(tb))
-  cat(sprintf("bench wildboot-%s n=%d ours=%.3f ref=%.1f ratio=%.0f maxdiff=%.2g\n", name,
-              nrow(data), t_ours[["elapsed"]], t_ref[["elapsed"]],
-              t_ref[["elapsed"]] / t_ours[["elapsed"]], maxdiff))
-  cat(sprintf(paste0("#   WRE G=%d B=%d p=%.4f CI=[%.5f, %.5f]; ours: median of 3 (cpu %.3f s); ",
-                     "ref: %d fixest IV refits took %.2f s (cpu %.2f s), %.4f s each, extrapolated ",
-                     "to B (cpu ratio %.0f)\n"),
-              G, B, wb$p.value, wb$conf.int[1L], wb$conf.int[2L], t_ours[["cpu"]], m,
-              t_ref_m[["elapsed"]], t_ref_m[["cpu"]], t_ref_m[["elapsed"]] / m,
-              t_ref[["cpu"]] / t_ours[["cpu"]]))
-  invisible(wb)
+  time_boot(name, fit, endo, data,
+            function(dd, V, m) fixest_iv_loop(y, xs, endo, inst, fe, dd, cl, V, m), m,
+            what = "fixest IV refits")
 }
 
 # (a) the bundled panel, Table 6 column 1

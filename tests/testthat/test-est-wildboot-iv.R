@@ -228,6 +228,10 @@ test_that("reg_table() shows IV bootstrap p-values with the method in the note",
   expect_true(any(grepl("WRE", tab$notes)))
   row <- which(rownames(tab$body) == "d")
   expect_identical(unname(tab$body[row + 2L, 1L]), sprintf("[%.4f]", wb$p.value))
+  set.seed(1)
+  wb_et <- wild_boot(fit, "d", B = 199, ptype = "equal-tailed")
+  expect_true(any(grepl("bootstrap equal-tailed p-values (WRE", reg_table(fit, boot = wb_et)$notes,
+                        fixed = TRUE)))
 })
 
 # ---- bad input ---------------------------------------------------------------
