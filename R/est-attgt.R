@@ -237,12 +237,17 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   }
   k <- ncol(d$X)
   X <- if (k > 0L) d$X else NULL
-  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, keep_u, nT, d$y, X, d$weights)
+  # the kept units ordered by adoption period (never treated last, ties in
+  # the order of their codes): the units of every cell are then a few runs of
+  # consecutive units
+  units <- which(keep_u)
+  units <- units[order(ua[units])]
+  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, units, nT, d$y, X, d$weights)
   first <- rr$first
   n <- length(first)
   w <- if (is.null(d$weights)) NULL else d$weights[first]
   cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
-  G <- ua[keep_u]
+  G <- ua[units]
   groups <- sort(unique(G[is.finite(G)]))
   if (!length(groups)) exr_error(adopt, "no unit is ever treated within the data.")
   if (control == "never" && !any(!is.finite(G))) {
