@@ -199,12 +199,13 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         X = REAL(X_);
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
-    int *seen = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
-    memset(seen, 0, (size_t) (G > 0 ? G : 1) * sizeof(int));
+    /* dest[g]: the position of unit g in the output, -1 when not kept */
+    int *dest = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
+    for (int g = 0; g < G; g++) dest[g] = -1;
     for (int u = 0; u < n; u++) {
         const int g = units[u] - 1;
-        if (g < 0 || g >= G || seen[g]) exr_raise("units", "must be distinct unit codes in 1..G");
-        seen[g] = 1;
+        if (g < 0 || g >= G || dest[g] >= 0) exr_raise("units", "must be distinct unit codes in 1..G");
+        dest[g] = u;
         if (start[g + 1] - start[g] != T) exr_raise("units", "kept units must have T rows");
     }
     for (R_xlen_t j = 0; j < nv; j++)
@@ -223,8 +224,11 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         Xo = REAL(Xs);
     }
     double *wu = w ? (double *) R_alloc(n > 0 ? n : 1, sizeof(double)) : NULL;
-    for (int u = 0; u < n; u++) {
-        const int g = units[u] - 1;
+    /* units in the order of their rows (reads in sequence), each written at
+     * its position */
+    for (int g = 0; g < G; g++) {
+        const int u = dest[g];
+        if (u < 0) continue;
         const int *r = ord + start[g];
         first[u] = r[0];
         if (wu) wu[u] = w[r[0] - 1];
@@ -798,6 +802,14 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
  * looks them up; the draws' partial sums of those columns (MBOOT_KC doubles a
  * draw) stream from L2. */
 #define MBOOT_KC 8
+
+/* Vectorise a short loop of independent element-wise operations whatever the
+ * compiler's cost model (OpenMP's simd directive; without OpenMP, a plain loop). */
+#ifdef _OPENMP
+#define EXR_SIMD _Pragma("omp simd")
+#else
+#define EXR_SIMD
+#endif
 #define MBOOT_QB 2
 
 /* Doubles of workspace exr_mboot_draws needs per thread: the tables of the 256
@@ -821,8 +833,9 @@ size_t exr_mboot_work_size(int K)
  * work: exr_mboot_work_size(K). Each column's sum for a draw is accumulated
  * byte by byte in the same order whatever the range of draws or the grouping
  * of columns and bytes, so splitting draws across threads does not change a
- * bit. The tables are built once per call: give a call many draws. Pure: no
- * R API.
+ * bit. Blocks of rows that are zero in every column of a chunk are skipped
+ * (they would add zeros). The tables are built once per call: give a call
+ * many draws. Pure: no R API.
  */
 void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
                      int b1, double *S, double *work)
@@ -834,31 +847,46 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
         memset(Sc + (size_t) b0 * MBOOT_KC, 0, (size_t) (b1 - b0) * MBOOT_KC * sizeof(double));
         for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
             const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
+            /* rows whose influence is zero in every column of the chunk (units
+             * outside these cells: att_gt orders units by adoption group, so
+             * they come in long runs) would add zeros: skipped */
+            const int z1 = 8 * (q0 + nq) < m ? 8 * (q0 + nq) : m;
+            int zero = 1;
+            for (int i = 8 * q0; i < z1 && zero; i++) {
+                const double *row = psi + (size_t) i * K + k0;
+                for (int k = 0; k < kc; k++) if (row[k] != 0.0) { zero = 0; break; }
+            }
+            if (zero) continue;
             for (int qq = 0; qq < nq; qq++) {
                 double *tab = work + (size_t) qq * 256 * MBOOT_KC;
                 const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
+                /* twice each row's values, zero beyond the rows and columns
+                 * (so every loop below runs over MBOOT_KC columns, with bounds
+                 * known to the compiler; the padding's sums are never read) */
+                double row2[8][MBOOT_KC];
+                for (int j = 0; j < 8; j++)
+                    for (int k = 0; k < MBOOT_KC; k++)
+                        row2[j][k] = j < nr && k < kc ? 2.0 * psi[(size_t) (r0 + j) * K + k0 + k] : 0.0;
                 /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
-                for (int k = 0; k < kc; k++) {
+                for (int k = 0; k < MBOOT_KC; k++) {
                     double s = 0.0;
-                    for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
+                    if (k < kc)
+                        for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
                     tab[k] = s;
                 }
                 for (int j = 0; j < 8; j++) {
                     const int lo = 1 << j;
-                    const double *row = j < nr ? psi + (size_t) (r0 + j) * K + k0 : NULL;
+                    const double *restrict rj = row2[j];
                     for (int v = lo; v < 2 * lo; v++) {
                         double *restrict t = tab + (size_t) v * MBOOT_KC;
                         const double *restrict t0 = tab + (size_t) (v - lo) * MBOOT_KC;
-                        if (row) {
-                            for (int k = 0; k < kc; k++) t[k] = t0[k] + 2.0 * row[k];
-                        } else {
-                            for (int k = 0; k < kc; k++) t[k] = t0[k];
-                        }
+                        EXR_SIMD
+                        for (int k = 0; k < MBOOT_KC; k++) t[k] = t0[k] + rj[k];
                     }
                 }
             }
             const unsigned char *bq = bits + (size_t) q0 * B;
-            if (kc == MBOOT_KC && nq == MBOOT_QB) {
+            if (nq == MBOOT_QB) {
                 /* the full block, with the loop bounds known to the compiler */
                 for (int b = b0; b < b1; b++) {
                     double *restrict sb = Sc + (size_t) b * MBOOT_KC;
@@ -867,6 +895,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                     for (int qq = 0; qq < MBOOT_QB; qq++) {
                         const double *restrict t =
                             work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
+                        EXR_SIMD
                         for (int k = 0; k < MBOOT_KC; k++) acc[k] += t[k];
                     }
                     for (int k = 0; k < MBOOT_KC; k++) sb[k] = acc[k];
@@ -877,7 +906,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                     for (int qq = 0; qq < nq; qq++) {
                         const double *restrict t =
                             work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
-                        for (int k = 0; k < kc; k++) sb[k] += t[k];
+                        for (int k = 0; k < MBOOT_KC; k++) sb[k] += t[k];
                     }
                 }
             }
