@@ -134,7 +134,7 @@ att_gt <- function(formula, data, panel = NULL, adopt, control = c("never", "not
   fml_x$intercept <- FALSE
   d <- build_design(fml_x, data, panel = if (ops) pv else NULL, cluster = cluster,
                     weights = weights, singletons = "keep",
-                    extra = list(data[[pv[1L]]], data[[pv[2L]]]))
+                    extra = list(data[[pv[1L]]], data[[pv[2L]]]), columns = TRUE)
   if (length(d$cluster) > 1L) exr_error("cluster", "at most one cluster variable (beyond the unit).")
   s <- attgt_panel(d, data, pv, adopt, anticipation, control)
   cells <- attgt_cells(s, control, base, anticipation)
@@ -235,7 +235,8 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   if (lay$cl_varies > 0L) {
     exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
   }
-  k <- ncol(d$X)
+  # the covariates: plain columns (a list, not bound into a matrix) or a matrix
+  k <- if (is.list(d$X)) length(d$X) else ncol(d$X)
   X <- if (k > 0L) d$X else NULL
   # the kept units ordered by adoption period (never treated last, ties in
   # the order of their codes): the units of every cell are then a few runs of
@@ -257,7 +258,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   # covariates: full rank in every period (a covariate without variation, or
   # collinear with others, cannot be used), by the package's collinearity rule
   # on each period's cross-product of (intercept, covariates)
-  xnames <- colnames(d$X)
+  xnames <- if (is.list(d$X)) names(d$X) else colnames(d$X)
   if (k > 0L) {
     nm <- c("(Intercept)", xnames)
     for (t in seq_len(nT)) {

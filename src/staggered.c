@@ -167,7 +167,8 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
  *                 distinct, each with exactly T rows, one per period, in time
  *                 order), in the order wanted (att_gt: by adoption period)
  *   y             the design's response (rows); X NULL or its covariates
- *                 (rows x kx); w NULL or the rows' weights
+ *                 (rows x kx matrix, or a list of kx columns); w NULL or the
+ *                 rows' weights
  * One pass over the kept units' rows into the layout the cells read: by
  * period, then unit (a period's values of the units of a cell are then read
  * in order, not scattered over the rows).
@@ -190,21 +191,31 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
     const double *y = exr_real_arg(y_, -1, "y");
     const R_xlen_t nr = XLENGTH(y_);
+    /* the covariates: a matrix, or a list of columns (build_design(columns =
+     * TRUE)); Xc[c] is column c */
     int kx = 0;
-    const double *X = NULL;
+    const double **Xc = NULL;
     if (!isNull(X_)) {
-        if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != nr)
-            exr_raise("X", "must be a double matrix with a row per element of y");
-        kx = ncols(X_);
-        X = REAL(X_);
+        if (TYPEOF(X_) == VECSXP) {
+            kx = (int) XLENGTH(X_);
+            Xc = (const double **) R_alloc(kx > 0 ? kx : 1, sizeof(double *));
+            for (int c = 0; c < kx; c++) Xc[c] = exr_real_arg(VECTOR_ELT(X_, c), nr, "X");
+        } else {
+            if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != nr)
+                exr_raise("X", "must be a double matrix with a row per element of y, or a list of columns");
+            kx = ncols(X_);
+            Xc = (const double **) R_alloc(kx > 0 ? kx : 1, sizeof(double *));
+            for (int c = 0; c < kx; c++) Xc[c] = REAL(X_) + (R_xlen_t) c * nr;
+        }
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
     /* dest[g]: the position of unit g in the output, -1 when not kept */
     int *dest = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
     for (int g = 0; g < G; g++) dest[g] = -1;
     for (int u = 0; u < n; u++) {
+        if (units[u] == NA_INTEGER || units[u] < 1 || units[u] > G || dest[units[u] - 1] >= 0)
+            exr_raise("units", "must be distinct unit codes in 1..G");
         const int g = units[u] - 1;
-        if (g < 0 || g >= G || dest[g] >= 0) exr_raise("units", "must be distinct unit codes in 1..G");
         dest[g] = u;
         if (start[g + 1] - start[g] != T) exr_raise("units", "kept units must have T rows");
     }
@@ -236,7 +247,7 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
             const R_xlen_t i = r[t] - 1;
             Y[u + (R_xlen_t) t * n] = y[i];
             for (int c = 0; c < kx; c++)
-                Xo[u + ((R_xlen_t) t * kx + c) * n] = X[i + (R_xlen_t) c * nr];
+                Xo[u + ((R_xlen_t) t * kx + c) * n] = Xc[c][i];
         }
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
