@@ -78,6 +78,21 @@ static void did_project(const double *X, int n, int k, const double *V, const do
     }
 }
 
+/* The sum of a (n), by four partial sums (as exr_dot). */
+static double did_sum(const double *a, int n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+        s0 += a[i];
+        s1 += a[i + 1];
+        s2 += a[i + 2];
+        s3 += a[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* ---- the panel layout ---------------------------------------------------- */
 
 /*
@@ -236,18 +251,25 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     }
     double *wu = w ? (double *) R_alloc(n > 0 ? n : 1, sizeof(double)) : NULL;
     /* units in the order of their rows (reads in sequence), each written at
-     * its position */
+     * its position; one variable at a time (the outcome, then each
+     * covariate), so that a pass writes T columns, not (kx + 1) T */
     for (int g = 0; g < G; g++) {
         const int u = dest[g];
         if (u < 0) continue;
         const int *r = ord + start[g];
         first[u] = r[0];
         if (wu) wu[u] = w[r[0] - 1];
-        for (int t = 0; t < T; t++) {
-            const R_xlen_t i = r[t] - 1;
-            Y[u + (R_xlen_t) t * n] = y[i];
-            for (int c = 0; c < kx; c++)
-                Xo[u + ((R_xlen_t) t * kx + c) * n] = Xc[c][i];
+        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[r[t] - 1];
+    }
+    for (int c = 0; c < kx; c++) {
+        const double *xc = Xc[c];
+        double *Xoc = Xo + (R_xlen_t) c * n;
+        const R_xlen_t step = (R_xlen_t) kx * n;
+        for (int g = 0; g < G; g++) {
+            const int u = dest[g];
+            if (u < 0) continue;
+            const int *r = ord + start[g];
+            for (int t = 0; t < T; t++) Xoc[u + t * step] = xc[r[t] - 1];
         }
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
@@ -255,15 +277,13 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     double *M0 = (double *) R_alloc(kx > 0 ? (size_t) kx * kx : 1, sizeof(double));
     for (int t = 0; t < T; t++) {
         double *M = XtX + (size_t) t * k * k;
-        double sw = 0.0;
-        for (int i = 0; i < n; i++) sw += wu ? wu[i] : 1.0;
-        M[0] = sw;
+        M[0] = wu ? did_sum(wu, n) : (double) n;
         if (kx == 0) continue;
         const double *Xt = Xo + (R_xlen_t) t * kx * n;
         exr_crossprod(Xt, NULL, wu, n, kx, M0, NULL);
         for (int c = 0; c < kx; c++) {
-            double sc = 0.0;
-            for (int i = 0; i < n; i++) sc += (wu ? wu[i] : 1.0) * Xt[i + (R_xlen_t) c * n];
+            const double *xc = Xt + (R_xlen_t) c * n;
+            const double sc = wu ? exr_dot(xc, wu, NULL, n) : did_sum(xc, n);
             M[(c + 1) * k] = M[c + 1] = sc;
             for (int a = 0; a < kx; a++) M[(a + 1) + (c + 1) * k] = M0[a + c * kx];
         }
@@ -711,7 +731,7 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
             exr_raise("jobs", "cells of a job must share the group, covariate period and cutoff");
     }
     for (R_xlen_t i = 0; i < (R_xlen_t) n * T; i++)
-        if (!R_FINITE(Y[i])) exr_raise("Y", "has non-finite values");
+        if (!(fabs(Y[i]) <= DBL_MAX)) exr_raise("Y", "has non-finite values");
     if (w) for (int i = 0; i < n; i++) if (!(w[i] >= 0 && R_FINITE(w[i]))) exr_raise("w", "bad weights");
 
     const char *nm[6] = {"att", "inf", "status", "n_treated", "n_control", "maxit"};
@@ -966,7 +986,7 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     if (m < 1 || K < 1) exr_raise("psi", "needs at least one row and one column");
     const double *psi = REAL(psi_);
     for (R_xlen_t i = 0; i < (R_xlen_t) m * K; i++)
-        if (!R_FINITE(psi[i])) exr_raise("psi", "has non-finite values");
+        if (!(fabs(psi[i]) <= DBL_MAX)) exr_raise("psi", "has non-finite values");
 
     /* row-major copy, so that a row's K values are contiguous */
     double *pr = (double *) R_alloc((size_t) m * K, sizeof(double));
