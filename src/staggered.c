@@ -30,7 +30,7 @@
  * Multiplier bootstrap (Callaway-Sant'Anna, Section 4): draws of
  * sqrt(m) * (1/m) sum_i V_ib psi_i with Rademacher V (psi: the m rows of the
  * influence functions, units or cluster sums). All signs are drawn first from
- * R's RNG in the main thread (16 per unif_rand); the sums are then computed
+ * R's RNG in the main thread (24 per unif_rand); the sums are then computed
  * eight units at a time from a table of the 256 signed sums of their rows (the
  * "four Russians" trick: n/8 table look-ups per draw and parameter instead of
  * n multiply-adds), in parallel over draws, so the draws do not depend on
@@ -966,7 +966,7 @@ static double q_type1(const double *x, int n, double p)
  * .Call entry: attgt_mboot(psi, B, level, cores)
  *   psi   m x K double matrix: influence functions (unit rows, or cluster sums)
  *   B     number of draws; level confidence level of the uniform band; cores
- * Draws B x m Rademacher signs from R's RNG (main thread, 16 per unif_rand,
+ * Draws B x m Rademacher signs from R's RNG (main thread, 24 per unif_rand,
  * draw by draw), then in parallel over draws the bootstrap statistics
  * draws[b, k] = sqrt(m) mean_i v_ib psi_ik. Returns list(draws = B x K,
  * sigma = K (interquartile range of each column over that of the standard
@@ -990,8 +990,11 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
 
     /* row-major copy, so that a row's K values are contiguous */
     double *pr = (double *) R_alloc((size_t) m * K, sizeof(double));
-    for (int k = 0; k < K; k++)
-        for (int i = 0; i < m; i++) pr[(size_t) i * K + k] = psi[i + (R_xlen_t) k * m];
+    for (int i0 = 0; i0 < m; i0 += 64) {   /* by blocks of rows, which stay in cache */
+        const int i1 = m - i0 < 64 ? m : i0 + 64;
+        for (int k = 0; k < K; k++)
+            for (int i = i0; i < i1; i++) pr[(size_t) i * K + k] = psi[i + (R_xlen_t) k * m];
+    }
 
     /* all signs first, in the main thread */
     const size_t nbyte = (size_t) (m + 7) / 8;
@@ -1001,10 +1004,13 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     const size_t nall = (size_t) B * nbyte;
     unsigned char *seq = (unsigned char *) R_alloc(nall, 1);
     GetRNGstate();
-    for (size_t r = 0; r < nall; r += 2) {
-        unsigned int v = (unsigned int) (unif_rand() * 65536.0);
+    /* three bytes (24 uniform bits) per uniform: every generator of R
+     * resolves at least 2^-30 */
+    for (size_t r = 0; r < nall; r += 3) {
+        unsigned int v = (unsigned int) (unif_rand() * 16777216.0);
         seq[r] = (unsigned char) (v & 0xFF);
-        if (r + 1 < nall) seq[r + 1] = (unsigned char) (v >> 8);
+        if (r + 1 < nall) seq[r + 1] = (unsigned char) ((v >> 8) & 0xFF);
+        if (r + 2 < nall) seq[r + 2] = (unsigned char) (v >> 16);
     }
     PutRNGstate();
     for (size_t b0 = 0; b0 < (size_t) B; b0 += 64)

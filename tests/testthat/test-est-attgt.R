@@ -163,9 +163,9 @@ test_that("the multiplier bootstrap in C equals a slow R version of the same dra
   set.seed(99)
   m <- nrow(psi)
   nbyte <- (m + 7) %/% 8
-  u <- runif(ceiling(B * nbyte / 2))
-  v <- floor(u * 65536)
-  bytes <- as.vector(rbind(v %% 256, v %/% 256))[seq_len(B * nbyte)]
+  u <- runif(ceiling(B * nbyte / 3))
+  v <- floor(u * 2^24)
+  bytes <- as.vector(rbind(v %% 256, (v %/% 256) %% 256, v %/% 65536))[seq_len(B * nbyte)]
   signs <- matrix(0, B, m)
   for (b in seq_len(B)) for (i in seq_len(m)) {
     byte <- bytes[(b - 1) * nbyte + (i - 1) %/% 8 + 1]
