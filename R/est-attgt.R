@@ -150,8 +150,9 @@ check_count <- function(x, arg) {
 }
 
 # The adoption column's values on `rows` (NULL: all rows), checked to be a
-# numeric column.
-adoption_values <- function(data, adopt, rows, arg = "adopt") {
+# numeric column; as doubles, or with double = FALSE as they are (integer or
+# double: the C layout reads either, without a copy of the column).
+adoption_values <- function(data, adopt, rows, arg = "adopt", double = TRUE) {
   if (missing(adopt) || !is.character(adopt) || length(adopt) != 1L || is.na(adopt)) {
     exr_error(arg, "expected the name of the column holding each unit's adoption period.")
   }
@@ -159,7 +160,7 @@ adoption_values <- function(data, adopt, rows, arg = "adopt") {
   g <- data[[adopt]]
   if (!is.null(rows)) g <- g[rows]
   if (!is.numeric(g)) exr_error(arg, "column '", adopt, "' must be numeric (a period, NA if never treated).")
-  as.numeric(g)
+  if (double || !is.integer(g)) as.numeric(g) else g
 }
 
 # Adoption periods (Inf for never treated) must be positive and, when finite,
@@ -200,7 +201,7 @@ adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
 attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   rows <- if (all(d$keep)) NULL else which(d$keep)
   sub <- function(v) if (is.null(rows)) v else v[rows]
-  g_rows <- adoption_values(data, adopt, rows)
+  g_rows <- adoption_values(data, adopt, rows, double = FALSE)
   id <- sub(data[[pv[1L]]])
   tm <- as.numeric(sub(data[[pv[2L]]]))
   pidx <- panel_index(id, tm, check = TRUE)

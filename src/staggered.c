@@ -100,7 +100,7 @@ static double did_sum(const double *a, int n)
  *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
  *                 the G + 1 offsets of the G units in order
  *   time          the rows' periods (double); adopt the rows' adoption periods
- *                 (double; NA, NaN or 0: never treated); w the rows' weights
+ *                 (double or integer; NA, NaN or 0: never treated); w the rows' weights
  *                 or NULL; cl the rows' cluster codes (integer) or NULL
  * One pass over the rows, unit by unit: each unit's adoption period (Inf for
  * never treated) and number of rows, the first unit (1-based) whose adoption
@@ -118,7 +118,15 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     const R_xlen_t nv = XLENGTH(order_);
     const int *start = exr_int_arg(start_, -1, "start");
     const int G = (int) XLENGTH(start_) - 1;
-    const double *ad = exr_real_arg(adopt_, nr, "adopt");
+    /* adopt: double, or integer (NA_INTEGER: never treated) */
+    const double *ad = NULL;
+    const int *adi = NULL;
+    if (TYPEOF(adopt_) == INTSXP) {
+        if (XLENGTH(adopt_) != nr) exr_raise("adopt", "must have one value per row");
+        adi = INTEGER(adopt_);
+    } else {
+        ad = exr_real_arg(adopt_, nr, "adopt");
+    }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
     const int *cl = isNull(cl_) ? NULL : exr_int_arg(cl_, nr, "cl");
     if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
@@ -142,7 +150,7 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
         double a0 = 0.0;
         for (int j = 0; j < len; j++) {
             const R_xlen_t i = r[j] - 1;
-            double a = ad[i];
+            double a = ad ? ad[i] : (adi[i] == NA_INTEGER ? NA_REAL : (double) adi[i]);
             if (ISNAN(a) || a == 0) a = R_PosInf;
             if (j == 0) a0 = a;
             else {

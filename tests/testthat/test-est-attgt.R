@@ -337,6 +337,18 @@ test_that("att_gt does not depend on the order of the rows; dropped units equal 
   expect_equal(f1$estimates$estimate, f2$estimates$estimate, tolerance = 1e-12)
   expect_equal(f1$estimates$std.error, f2$estimates$std.error, tolerance = 1e-12)
   expect_identical(f1$n_obs, f2$n_obs)
+  # an integer adoption column (read as it is), coded NA or 0 for never
+  # treated, gives the same as a double one
+  si <- sim
+  si$adopt <- as.integer(si$adopt)
+  si$adopt[si$id %% 2 == 0 & is.na(si$adopt)] <- 0L
+  fi <- fit_of(si, weights = "w")
+  fd <- fit_of(sim, weights = "w")
+  expect_identical(fi$estimates$estimate, fd$estimates$estimate)
+  expect_identical(fi$estimates$std.error, fd$estimates$std.error)
+  expect_identical(fi$unit$G, fd$unit$G)
+  # units in order of adoption (never treated last) in the influence functions
+  expect_false(is.unsorted(fd$unit$G))
   # weights varying within a unit, and a repeated (id, time) pair
   bw <- sim
   bw$w[bw$id == 2 & bw$t == 3] <- 9
