@@ -46,7 +46,9 @@
 #' units with `cluster` (cluster sums, no small-sample factor, as did). They
 #' are z tests. With `boot > 0` a multiplier bootstrap (Rademacher weights on
 #' units or clusters, drawn from R's random number generator, so `set.seed()`
-#' reproduces it and `cores` does not change it) gives the critical value of
+#' reproduces it and `cores` does not change it; the weights go to the units
+#' in order of adoption period, never-treated units last, and to clusters in
+#' order of their codes) gives the critical value of
 #' simultaneous (uniform, sup-t) confidence bands over all cells, as
 #' did's `cband = TRUE`; `boot_se = TRUE` reports the bootstrap standard
 #' errors (interquartile range of the draws over that of the normal), which is
@@ -82,7 +84,8 @@
 #'   frame with one row per cell: `group`, `time`, `event` = t - g, `estimate`,
 #'   `std.error`, `conf.low`/`conf.high` (pointwise), `band.low`/`band.high`
 #'   (uniform), `post`, `base_period`, `n_treated`, `n_control`,
-#'   `reference`), `inf` (the units x cells influence functions), `crit_value`,
+#'   `reference`), `inf` (the units x cells influence functions, units
+#'   ordered by adoption period, never-treated units last), `crit_value`,
 #'   and the settings; [aggregate()][aggregate.exr_attgt] summarises it.
 #' @references Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-
 #'   differences with multiple time periods. *Journal of Econometrics* 225(2),
