@@ -22,6 +22,13 @@
 #'   counted as dropped for NA).
 #' @param response FALSE to keep rows whose response is NA (Heckman's
 #'   selection equation).
+#' @param columns TRUE to receive the regressors `X`, when they are plain
+#'   numeric columns entering as themselves, as a list of those columns on
+#'   the rows used
+#'   (class `exr_columns`, attributes `assign` and names as the matrix's
+#'   column names) instead of a bound matrix: for an estimator that
+#'   lays them out differently anyway (att_gt()), which saves a copy of the
+#'   design. Otherwise (or when FALSE, the default) a matrix.
 #' @return list: y, X, endo, inst (matrices or NULL), parts (named list of
 #'   matrices), fe, cluster (named lists of integer codes), weights, keep
 #'   (logical, rows of data used), n_all, n_na, n_zero_weight, n_singletons,
@@ -31,7 +38,7 @@
 #' @noRd
 build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL,
                          singletons = "drop", parts = NULL, extra = NULL, subset = NULL,
-                         response = TRUE) {
+                         response = TRUE, columns = FALSE) {
   if (inherits(data, "exr_match")) {
     # a psm_match() result: its matched rows, weighted by the matching weights
     if (!is.null(weights)) {
@@ -57,7 +64,9 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   y <- as.numeric(y)
   check_finite(y, deparse1(fml$lhs))
   if (length(y) != n_all) exr_error("formula", "the response has the wrong length.")
-  if (all(is.na(y))) exr_error("formula", "the response '", deparse1(fml$lhs), "' is entirely NA.")
+  if (anyNA(y) && all(is.na(y))) {
+    exr_error("formula", "the response '", deparse1(fml$lhs), "' is entirely NA.")
+  }
 
   forms <- c(list(x = fml$rhs, endo = fml$endo, inst = fml$inst), parts)
   forms <- forms[!vapply(forms, is.null, logical(1))]
@@ -83,7 +92,7 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
     n_na <- sum(subset & !ok)
     ok <- ok & subset
   } else {
-    n_na <- sum(!ok)
+    n_na <- n_all - sum(ok)
   }
   n_zero_w <- 0L
   if (!is.null(w)) {
@@ -114,9 +123,11 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
 
   # a constant response leaves nothing to explain: every slope is 0 with
   # standard error 0, and the R-squared 0/0 (fixest stops here too)
+  # (min and max: no copy of y and no logical vector; y is finite on these rows)
   if (response && length(fml$lhs)) {
-    y1 <- y[which(ok)[1L]]
-    if (all(y[ok] == y1)) {
+    y_ok <- if (all_ok) y else y[ok]
+    if (min(y_ok) == max(y_ok)) {
+      y1 <- y_ok[1L]
       exr_error("formula", "the response '", deparse1(fml$lhs), "' is constant (", format(y1),
                 ") on the rows used; there is nothing to explain.")
     }
@@ -127,7 +138,7 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   subset_ok <- function(v) if (all_ok) v else v[ok]
   mats <- lapply(names(frames), function(nm) {
     icpt <- switch(nm, x = fml$intercept, endo = FALSE, inst = FALSE, NA)
-    part_matrix(frames[[nm]], ok, all_ok, icpt)
+    part_matrix(frames[[nm]], ok, all_ok, icpt, columns = columns && nm == "x")
   })
   names(mats) <- names(frames)
 
@@ -170,7 +181,9 @@ part_frame <- function(form, data, env, part) {
                 class(v)[1L], ".")
     }
     check_finite(v, nm)
-    if (length(v) && all(is.na(v))) exr_error("formula", "the variable '", nm, "' is entirely NA.")
+    if (length(v) && anyNA(v) && all(is.na(v))) {
+      exr_error("formula", "the variable '", nm, "' is entirely NA.")
+    }
   }
   mf
 }
@@ -211,7 +224,7 @@ part_label <- function(part) {
 
 # The matrix of one part on the used rows. intercept: TRUE/FALSE, or NA to
 # follow the part's own formula (extra parts such as a selection equation).
-part_matrix <- function(mf, ok, all_ok, intercept) {
+part_matrix <- function(mf, ok, all_ok, intercept, columns = FALSE) {
   tt <- attr(mf, "terms")
   mf_ok <- if (all_ok) mf else mf[ok, , drop = FALSE]
   has_factor <- any(vapply(mf_ok, function(v) is.factor(v) || is.character(v), logical(1)))
@@ -220,7 +233,8 @@ part_matrix <- function(mf, ok, all_ok, intercept) {
   # with factors, fixest's convention: build with the intercept (so the first
   # level is the reference) and then drop it
   if (!keep_icpt && !has_factor) attr(tt, "intercept") <- 0L
-  X <- design_matrix(tt, mf_ok, has_factor)
+  X <- design_matrix(tt, mf_ok, has_factor, columns)
+  if (inherits(X, "exr_columns")) return(X)
   assign <- attr(X, "assign")
   if (!keep_icpt && has_factor) {
     keepc <- colnames(X) != "(Intercept)"
@@ -238,8 +252,9 @@ part_matrix <- function(mf, ok, all_ok, intercept) {
 
 # model.matrix(), except that a design of plain numeric columns entering as
 # themselves (the common case) is bound directly, which at a million rows is
-# several times faster.
-design_matrix <- function(tt, mf, has_factor) {
+# several times faster, or with columns = TRUE returned as the list of those
+# columns (no copy; see build_design()).
+design_matrix <- function(tt, mf, has_factor, columns = FALSE) {
   labs <- attr(tt, "term.labels")
   plain <- !has_factor && attr(tt, "intercept") == 0L && length(labs) > 0L &&
     identical(labs, names(mf)) &&
@@ -248,6 +263,11 @@ design_matrix <- function(tt, mf, has_factor) {
     X <- stats::model.matrix(tt, mf)
     if (!length(labs) && attr(tt, "intercept") == 0L) X <- X[, 0L, drop = FALSE]
     return(X)
+  }
+  if (columns) {
+    X <- unname(as.list(mf))
+    names(X) <- gsub("`", "", labs, fixed = TRUE)
+    return(structure(X, assign = seq_along(labs), class = "exr_columns"))
   }
   X <- unlist(mf, use.names = FALSE)
   dim(X) <- c(nrow(mf), length(labs))

@@ -46,7 +46,9 @@
 #' units with `cluster` (cluster sums, no small-sample factor, as did). They
 #' are z tests. With `boot > 0` a multiplier bootstrap (Rademacher weights on
 #' units or clusters, drawn from R's random number generator, so `set.seed()`
-#' reproduces it and `cores` does not change it) gives the critical value of
+#' reproduces it and `cores` does not change it; the weights go to the units
+#' in order of adoption period, never-treated units last, and to clusters in
+#' order of their codes) gives the critical value of
 #' simultaneous (uniform, sup-t) confidence bands over all cells, as
 #' did's `cband = TRUE`; `boot_se = TRUE` reports the bootstrap standard
 #' errors (interquartile range of the draws over that of the normal), which is
@@ -82,7 +84,8 @@
 #'   frame with one row per cell: `group`, `time`, `event` = t - g, `estimate`,
 #'   `std.error`, `conf.low`/`conf.high` (pointwise), `band.low`/`band.high`
 #'   (uniform), `post`, `base_period`, `n_treated`, `n_control`,
-#'   `reference`), `inf` (the units x cells influence functions), `crit_value`,
+#'   `reference`), `inf` (the units x cells influence functions, units
+#'   ordered by adoption period, never-treated units last), `crit_value`,
 #'   and the settings; [aggregate()][aggregate.exr_attgt] summarises it.
 #' @references Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-
 #'   differences with multiple time periods. *Journal of Econometrics* 225(2),
@@ -134,7 +137,7 @@ att_gt <- function(formula, data, panel = NULL, adopt, control = c("never", "not
   fml_x$intercept <- FALSE
   d <- build_design(fml_x, data, panel = if (ops) pv else NULL, cluster = cluster,
                     weights = weights, singletons = "keep",
-                    extra = list(data[[pv[1L]]], data[[pv[2L]]]))
+                    extra = list(data[[pv[1L]]], data[[pv[2L]]]), columns = TRUE)
   if (length(d$cluster) > 1L) exr_error("cluster", "at most one cluster variable (beyond the unit).")
   s <- attgt_panel(d, data, pv, adopt, anticipation, control)
   cells <- attgt_cells(s, control, base, anticipation)
@@ -150,8 +153,9 @@ check_count <- function(x, arg) {
 }
 
 # The adoption column's values on `rows` (NULL: all rows), checked to be a
-# numeric column.
-adoption_values <- function(data, adopt, rows, arg = "adopt") {
+# numeric column; as doubles, or with double = FALSE as they are (integer or
+# double: the C layout reads either, without a copy of the column).
+adoption_values <- function(data, adopt, rows, arg = "adopt", double = TRUE) {
   if (missing(adopt) || !is.character(adopt) || length(adopt) != 1L || is.na(adopt)) {
     exr_error(arg, "expected the name of the column holding each unit's adoption period.")
   }
@@ -159,7 +163,7 @@ adoption_values <- function(data, adopt, rows, arg = "adopt") {
   g <- data[[adopt]]
   if (!is.null(rows)) g <- g[rows]
   if (!is.numeric(g)) exr_error(arg, "column '", adopt, "' must be numeric (a period, NA if never treated).")
-  as.numeric(g)
+  if (double || !is.integer(g)) as.numeric(g) else g
 }
 
 # Adoption periods (Inf for never treated) must be positive and, when finite,
@@ -200,7 +204,7 @@ adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
 attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   rows <- if (all(d$keep)) NULL else which(d$keep)
   sub <- function(v) if (is.null(rows)) v else v[rows]
-  g_rows <- adoption_values(data, adopt, rows)
+  g_rows <- adoption_values(data, adopt, rows, double = FALSE)
   id <- sub(data[[pv[1L]]])
   tm <- as.numeric(sub(data[[pv[2L]]]))
   pidx <- panel_index(id, tm, check = TRUE)
@@ -235,14 +239,20 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   if (lay$cl_varies > 0L) {
     exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
   }
-  k <- ncol(d$X)
+  # the covariates: plain columns (a list, not bound into a matrix) or a matrix
+  k <- if (is.list(d$X)) length(d$X) else ncol(d$X)
   X <- if (k > 0L) d$X else NULL
-  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, keep_u, nT, d$y, X, d$weights)
+  # the kept units ordered by adoption period (never treated last, ties in
+  # the order of their codes): the units of every cell are then a few runs of
+  # consecutive units
+  units <- which(keep_u)
+  units <- units[order(ua[units])]
+  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, units, nT, d$y, X, d$weights)
   first <- rr$first
   n <- length(first)
   w <- if (is.null(d$weights)) NULL else d$weights[first]
   cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
-  G <- ua[keep_u]
+  G <- ua[units]
   groups <- sort(unique(G[is.finite(G)]))
   if (!length(groups)) exr_error(adopt, "no unit is ever treated within the data.")
   if (control == "never" && !any(!is.finite(G))) {
@@ -252,7 +262,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   # covariates: full rank in every period (a covariate without variation, or
   # collinear with others, cannot be used), by the package's collinearity rule
   # on each period's cross-product of (intercept, covariates)
-  xnames <- colnames(d$X)
+  xnames <- if (is.list(d$X)) names(d$X) else colnames(d$X)
   if (k > 0L) {
     nm <- c("(Intercept)", xnames)
     for (t in seq_len(nT)) {

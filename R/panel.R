@@ -85,7 +85,9 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
     time <- as.numeric(time)
-    if (any(is.infinite(time))) exr_error(arg, "the time column has infinite values.")
+    # (without NAs, min and max: no logical vector of the rows)
+    inf_t <- if (n && !anyNA(time)) min(time) == -Inf || max(time) == Inf else any(is.infinite(time))
+    if (inf_t) exr_error(arg, "the time column has infinite values.")
   }
   # codes without copies when no row is missing an id or time (the usual case)
   if (!anyNA(id) && (is.null(time) || !anyNA(time))) {

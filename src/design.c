@@ -5,6 +5,7 @@
  * panel's rows sorted by unit and time (panel_index()).
  */
 #include "exportres.h"
+#include <float.h>
 
 /*
  * .Call entry: group_codes_count(x)
@@ -71,9 +72,11 @@ SEXP finite_scan(SEXP x)
     R_xlen_t n = XLENGTH(x);
     SEXP out = PROTECT(allocVector(REALSXP, 2));
     double bad = 0, big = 0;
+    /* a <= DBL_MAX: finite (false for Inf and NaN), without a call of
+     * R_finite() per value */
     for (R_xlen_t i = 0; i < n; i++) {
         double a = fabs(v[i]);
-        if (R_FINITE(v[i])) {
+        if (a <= DBL_MAX) {
             if (a > big) big = a;
         } else if (!R_IsNA(v[i])) {
             bad++;

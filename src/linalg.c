@@ -72,7 +72,9 @@ double exr_dot(const double *a, const double *b, const double *w, int n)
  * reference BLAS's dsyrk at this shape; many columns: dsyrk/dgemv. The rows are
  * taken in blocks of about 256 KB of the design, so that every pair of columns
  * of a block is read from cache rather than memory (a design of 100,000 rows x
- * 27 columns otherwise streams each column from memory 27 times). */
+ * 27 columns otherwise streams each column from memory 27 times); the products
+ * of a column that is zero throughout a block are skipped there (dummies,
+ * influence functions that are zero outside their units). */
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty)
 {
@@ -89,14 +91,28 @@ void exr_crossprod(const double *x, const double *y, const double *w, int n, int
             if (y) Xty[c] = 0.0;
             for (int a = 0; a <= c; a++) XtX[a + (R_xlen_t) c * p] = 0.0;
         }
+        /* nz[c]: column c has a non-zero value in the block; a column that is
+         * zero there (a dummy, or an influence function outside its units)
+         * adds nothing to the block's products, which are skipped (finite
+         * values: the package rejects others before they get here); up to 64
+         * columns, a stack array (no allocation: this kernel runs in threads) */
+        char nz[64];
+        const int skip = p <= 64;
         for (int i0 = 0; i0 < n; i0 += blk) {
             const int len = n - i0 < blk ? n - i0 : blk;
             const double *wb = w ? w + i0 : NULL;
+            for (int c = 0; skip && c < p; c++) {
+                const double *xc = x + (R_xlen_t) c * n + i0;
+                int i = 0;
+                while (i < len && xc[i] == 0.0) i++;
+                nz[c] = i < len;
+            }
             for (int c = 0; c < p; c++) {
+                if (skip && !nz[c]) continue;
                 const double *xc = x + (R_xlen_t) c * n + i0;
                 if (y) Xty[c] += dot4(xc, y + i0, wb, len);
                 for (int a = 0; a <= c; a++)
-                    XtX[a + (R_xlen_t) c * p] += dot4(x + (R_xlen_t) a * n + i0, xc, wb, len);
+                    if (!skip || nz[a]) XtX[a + (R_xlen_t) c * p] += dot4(x + (R_xlen_t) a * n + i0, xc, wb, len);
             }
         }
     }

@@ -30,7 +30,7 @@
  * Multiplier bootstrap (Callaway-Sant'Anna, Section 4): draws of
  * sqrt(m) * (1/m) sum_i V_ib psi_i with Rademacher V (psi: the m rows of the
  * influence functions, units or cluster sums). All signs are drawn first from
- * R's RNG in the main thread (16 per unif_rand); the sums are then computed
+ * R's RNG in the main thread (24 per unif_rand); the sums are then computed
  * eight units at a time from a table of the 256 signed sums of their rows (the
  * "four Russians" trick: n/8 table look-ups per draw and parameter instead of
  * n multiply-adds), in parallel over draws, so the draws do not depend on
@@ -78,6 +78,21 @@ static void did_project(const double *X, int n, int k, const double *V, const do
     }
 }
 
+/* The sum of a (n), by four partial sums (as exr_dot). */
+static double did_sum(const double *a, int n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+        s0 += a[i];
+        s1 += a[i + 1];
+        s2 += a[i + 2];
+        s3 += a[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* ---- the panel layout ---------------------------------------------------- */
 
 /*
@@ -85,7 +100,7 @@ static void did_project(const double *X, int n, int k, const double *V, const do
  *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
  *                 the G + 1 offsets of the G units in order
  *   time          the rows' periods (double); adopt the rows' adoption periods
- *                 (double; NA, NaN or 0: never treated); w the rows' weights
+ *                 (double or integer; NA, NaN or 0: never treated); w the rows' weights
  *                 or NULL; cl the rows' cluster codes (integer) or NULL
  * One pass over the rows, unit by unit: each unit's adoption period (Inf for
  * never treated) and number of rows, the first unit (1-based) whose adoption
@@ -103,7 +118,15 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     const R_xlen_t nv = XLENGTH(order_);
     const int *start = exr_int_arg(start_, -1, "start");
     const int G = (int) XLENGTH(start_) - 1;
-    const double *ad = exr_real_arg(adopt_, nr, "adopt");
+    /* adopt: double, or integer (NA_INTEGER: never treated) */
+    const double *ad = NULL;
+    const int *adi = NULL;
+    if (TYPEOF(adopt_) == INTSXP) {
+        if (XLENGTH(adopt_) != nr) exr_raise("adopt", "must have one value per row");
+        adi = INTEGER(adopt_);
+    } else {
+        ad = exr_real_arg(adopt_, nr, "adopt");
+    }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
     const int *cl = isNull(cl_) ? NULL : exr_int_arg(cl_, nr, "cl");
     if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
@@ -127,7 +150,7 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
         double a0 = 0.0;
         for (int j = 0; j < len; j++) {
             const R_xlen_t i = r[j] - 1;
-            double a = ad[i];
+            double a = ad ? ad[i] : (adi[i] == NA_INTEGER ? NA_REAL : (double) adi[i]);
             if (ISNAN(a) || a == 0) a = R_PosInf;
             if (j == 0) a0 = a;
             else {
@@ -162,48 +185,62 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
 }
 
 /*
- * .Call entry: attgt_reshape(order, start, keep, T, y, X, w)
- *   order, start  as attgt_layout(); keep: logical G, the units kept (each
- *                 with exactly T rows, one per period, in time order)
+ * .Call entry: attgt_reshape(order, start, units, T, y, X, w)
+ *   order, start  as attgt_layout(); units: the units kept (1-based codes,
+ *                 distinct, each with exactly T rows, one per period, in time
+ *                 order), in the order wanted (att_gt: by adoption period)
  *   y             the design's response (rows); X NULL or its covariates
- *                 (rows x kx); w NULL or the rows' weights
+ *                 (rows x kx matrix, or a list of kx columns); w NULL or the
+ *                 rows' weights
  * One pass over the kept units' rows into the layout the cells read: by
  * period, then unit (a period's values of the units of a cell are then read
  * in order, not scattered over the rows).
  * Returns list(Y = n x T (unit u, period t), X = n x (kx T) (the kx
  * covariates of period 1, then of period 2, ...) or NULL, first = n, the
- * first design row (1-based) of each kept unit, units in the order of their
- * codes; XtX = k x k x T (k = kx + 1), the weighted cross-products of
+ * first design row (1-based) of each kept unit, units in the order given;
+ * XtX = k x k x T (k = kx + 1), the weighted cross-products of
  * (1, covariates) over the kept units in each period, for the rank check).
  */
-SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP keep_, SEXP T_, SEXP y_, SEXP X_, SEXP w_)
+SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP X_, SEXP w_)
 {
     const int *ord = exr_int_arg(order_, -1, "order");
     const R_xlen_t nv = XLENGTH(order_);
     const int *start = exr_int_arg(start_, -1, "start");
     const int G = (int) XLENGTH(start_) - 1;
-    if (TYPEOF(keep_) != LGLSXP || XLENGTH(keep_) != G) exr_raise("keep", "must be logical, one per unit");
-    const int *keep = LOGICAL(keep_);
+    const int *units = exr_int_arg(units_, -1, "units");
+    const int n = (int) XLENGTH(units_);
     const int T = exr_scalar_int(T_, "T");
     if (T < 1) exr_raise("T", "must be positive");
     if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
     const double *y = exr_real_arg(y_, -1, "y");
     const R_xlen_t nr = XLENGTH(y_);
+    /* the covariates: a matrix, or a list of columns (build_design(columns =
+     * TRUE)); Xc[c] is column c */
     int kx = 0;
-    const double *X = NULL;
+    const double **Xc = NULL;
     if (!isNull(X_)) {
-        if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != nr)
-            exr_raise("X", "must be a double matrix with a row per element of y");
-        kx = ncols(X_);
-        X = REAL(X_);
+        if (TYPEOF(X_) == VECSXP) {
+            kx = (int) XLENGTH(X_);
+            Xc = (const double **) R_alloc(kx > 0 ? kx : 1, sizeof(double *));
+            for (int c = 0; c < kx; c++) Xc[c] = exr_real_arg(VECTOR_ELT(X_, c), nr, "X");
+        } else {
+            if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != nr)
+                exr_raise("X", "must be a double matrix with a row per element of y, or a list of columns");
+            kx = ncols(X_);
+            Xc = (const double **) R_alloc(kx > 0 ? kx : 1, sizeof(double *));
+            for (int c = 0; c < kx; c++) Xc[c] = REAL(X_) + (R_xlen_t) c * nr;
+        }
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
-    int n = 0;
-    for (int g = 0; g < G; g++) {
-        if (keep[g] == NA_LOGICAL) exr_raise("keep", "has NA");
-        if (!keep[g]) continue;
-        if (start[g + 1] - start[g] != T) exr_raise("keep", "kept units must have T rows");
-        n++;
+    /* dest[g]: the position of unit g in the output, -1 when not kept */
+    int *dest = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
+    for (int g = 0; g < G; g++) dest[g] = -1;
+    for (int u = 0; u < n; u++) {
+        if (units[u] == NA_INTEGER || units[u] < 1 || units[u] > G || dest[units[u] - 1] >= 0)
+            exr_raise("units", "must be distinct unit codes in 1..G");
+        const int g = units[u] - 1;
+        dest[g] = u;
+        if (start[g + 1] - start[g] != T) exr_raise("units", "kept units must have T rows");
     }
     for (R_xlen_t j = 0; j < nv; j++)
         if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows out of range");
@@ -221,34 +258,40 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP keep_, SEXP T_, SEXP y_, SEXP 
         Xo = REAL(Xs);
     }
     double *wu = w ? (double *) R_alloc(n > 0 ? n : 1, sizeof(double)) : NULL;
-    int u = 0;
+    /* units in the order of their rows (reads in sequence), each written at
+     * its position; one variable at a time (the outcome, then each
+     * covariate), so that a pass writes T columns, not (kx + 1) T */
     for (int g = 0; g < G; g++) {
-        if (!keep[g]) continue;
+        const int u = dest[g];
+        if (u < 0) continue;
         const int *r = ord + start[g];
         first[u] = r[0];
         if (wu) wu[u] = w[r[0] - 1];
-        for (int t = 0; t < T; t++) {
-            const R_xlen_t i = r[t] - 1;
-            Y[u + (R_xlen_t) t * n] = y[i];
-            for (int c = 0; c < kx; c++)
-                Xo[u + ((R_xlen_t) t * kx + c) * n] = X[i + (R_xlen_t) c * nr];
+        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[r[t] - 1];
+    }
+    for (int c = 0; c < kx; c++) {
+        const double *xc = Xc[c];
+        double *Xoc = Xo + (R_xlen_t) c * n;
+        const R_xlen_t step = (R_xlen_t) kx * n;
+        for (int g = 0; g < G; g++) {
+            const int u = dest[g];
+            if (u < 0) continue;
+            const int *r = ord + start[g];
+            for (int t = 0; t < T; t++) Xoc[u + t * step] = xc[r[t] - 1];
         }
-        u++;
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
      * package's cross-product, the intercept's row and corner by sums */
     double *M0 = (double *) R_alloc(kx > 0 ? (size_t) kx * kx : 1, sizeof(double));
     for (int t = 0; t < T; t++) {
         double *M = XtX + (size_t) t * k * k;
-        double sw = 0.0;
-        for (int i = 0; i < n; i++) sw += wu ? wu[i] : 1.0;
-        M[0] = sw;
+        M[0] = wu ? did_sum(wu, n) : (double) n;
         if (kx == 0) continue;
         const double *Xt = Xo + (R_xlen_t) t * kx * n;
         exr_crossprod(Xt, NULL, wu, n, kx, M0, NULL);
         for (int c = 0; c < kx; c++) {
-            double sc = 0.0;
-            for (int i = 0; i < n; i++) sc += (wu ? wu[i] : 1.0) * Xt[i + (R_xlen_t) c * n];
+            const double *xc = Xt + (R_xlen_t) c * n;
+            const double sc = wu ? exr_dot(xc, wu, NULL, n) : did_sum(xc, n);
             M[(c + 1) * k] = M[c + 1] = sc;
             for (int a = 0; a < kx; a++) M[(a + 1) + (c + 1) * k] = M0[a + c * kx];
         }
@@ -258,26 +301,35 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP keep_, SEXP T_, SEXP y_, SEXP 
 }
 
 /* ---- the cells -------------------------------------------------------------
- * Cells with the same group, comparison units and covariate period form a
- * job: they share their units, the design X (intercept, then the covariates
- * at that period), hence the propensity score and its information matrix, the
- * treated and comparison weights, the outcome regression's Gram matrix and
- * every projection of the influence function that does not involve the
- * outcome. A job computes those once; each of its cells then costs a few
- * passes over its units: the outcome change, the regression coefficients,
- * the residuals with the weighted means, and the influence function. */
+ * The units come sorted by adoption period (never treated last), so that the
+ * units of a cell are at most three runs of consecutive units: a group's
+ * units are one run, and the comparison units (never treated, or adopting
+ * after a cutoff) a run at the end. Cells with the same group, comparison
+ * units and covariate period form a job: they share their units, the design
+ * X (intercept, then the covariates at that period), hence the propensity
+ * score and its information matrix, the treated and comparison weights, the
+ * outcome regression's Gram matrix and every projection of the influence
+ * function that does not involve the outcome. A job computes those once; each
+ * of its cells then costs three passes over its units, by blocks of rows that
+ * stay in the L1 cache: the outcome change and its cross-product with X; the
+ * residuals, their weighted means and cross-product; the influence function. */
 
 typedef struct {
     int n, T, kx, k, method;
-    const double *Y, *X, *G, *w;   /* Y n x T; X n x (kx T), by period; G, w n */
+    const double *Y, *X, *G, *w;   /* Y n x T; X n x (kx T), by period; G (sorted), w n */
 } did_data;
+
+/* rows of a block of the per-cell passes */
+#define DID_BLK 512
 
 typedef struct {
     int m, mt, status, maxit, qr, fitted;   /* fitted: b holds a logit estimate */
-    int *idx, *cols;
+    int nr, lo[3], len[3], tr[3];           /* the units: nr runs (first unit, length,
+                                             * treated?), in unit order */
+    int *cols;
     /* m-vectors: design (m x k), the weights of the estimator and the
      * coefficients of the influence function (see did_job_setup) */
-    double *X, *D, *wn, *ps, *wt, *wc, *wo, *Ady, *Ae, *Bt, *Bc, *Hc;
+    double *X, *D, *wn, *ps, *wt, *wc, *wo, *Ady, *Ae, *Hc;
     double *XtXo, *Vps, *M3, *b;   /* k x k, k x k, k, k */
     double mwt, mwc;
 } did_job;
@@ -287,28 +339,38 @@ static size_t did_work_size(int n, int k, size_t *nint)
 {
     size_t qw = exr_ls_qr_work_size(n, k) + (size_t) k * k + 8 * (size_t) k;
     size_t bw = exr_binary_work_size(n, k);
-    *nint = (size_t) n + 6 * (size_t) k + 8;
-    return (size_t) n * k + 18 * (size_t) n + 4 * (size_t) k * k + 12 * (size_t) k +
+    *nint = 6 * (size_t) k + 8;
+    return (size_t) n * k + 12 * (size_t) n + DID_BLK + 4 * (size_t) k * k + 12 * (size_t) k +
            (bw > qw ? bw : qw) + 64;
 }
 
-/* Carve a job and the cell scratch (dy, e, r, inf: 4 m) out of the thread's
- * workspace; returns the scratch left for the kernels. */
+/* Carve a job and the cell scratch (dy, e: 2 n, a block, inf: n) out of the
+ * thread's workspace; returns the scratch left for the kernels. */
 static double *did_job_carve(did_job *J, int n, int k, double *mem, int *imem, double **cellw)
 {
-    J->idx = imem;
-    J->cols = imem + n;
+    J->cols = imem;
     double *p = mem;
     J->X = p; p += (size_t) n * k;
-    double **v[11] = {&J->D, &J->wn, &J->ps, &J->wt, &J->wc, &J->wo, &J->Ady, &J->Ae, &J->Bt,
-                      &J->Bc, &J->Hc};
-    for (int j = 0; j < 11; j++) { *v[j] = p; p += n; }
-    *cellw = p; p += 4 * (size_t) n;
+    double **v[9] = {&J->D, &J->wn, &J->ps, &J->wt, &J->wc, &J->wo, &J->Ady, &J->Ae, &J->Hc};
+    for (int j = 0; j < 9; j++) { *v[j] = p; p += n; }
+    *cellw = p; p += 3 * (size_t) n + DID_BLK;
     J->XtXo = p; p += (size_t) k * k;
     J->Vps = p; p += (size_t) k * k;
     J->M3 = p; p += k;
     J->b = p; p += k;
     return p;
+}
+
+/* The first of the n sorted values G at or above v (above when strict). */
+static int did_search(const double *G, int n, double v, int strict)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (strict ? G[mid] > v : G[mid] >= v) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
 }
 
 /* X'WX in XtX and the in-order rank check; returns 0 (full rank), or 1. */
@@ -324,9 +386,10 @@ static int did_gram(const double *X, const double *w, int m, int k, double *XtX,
  * comparison: never treated, or adopting after cut and not in g), their
  * design, and for dr and ipw the propensity-score logit (started from bstart
  * when given, else from the share of treated units), the capped scores, the
- * trimmed weights and (X' diag(p (1 - p) wn) X)^{-1}; for dr and reg the Gram
- * matrix of the comparison-group regression; then the coefficients of the
- * influence function of every cell of the job (DRDID's, rearranged):
+ * trimmed weights and (X' diag(p (1 - p) wn) X)^{-1} (the inverse of the
+ * logit's information at its estimate); for dr and reg the Gram matrix of
+ * the comparison-group regression; then the coefficients of the influence
+ * function of every cell of the job (DRDID's, rearranged):
  *   dr:  inf = Ae e - Bt eta_t + Bc eta_c - Hc x'a,   e = dy - x'beta,
  *        Ae = (wt - wo x'c1) / mwt - (wc - wo x'c3) / mwc, c1 = n Vor M1,
  *        c3 = n Vor M3, M1 = colMeans(wt X), M3 = colMeans(wc X),
@@ -345,12 +408,25 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
                           did_job *J, double *work, int *iwork)
 {
     const int n = dd->n, k = dd->k, method = dd->method;
-    int m = 0, mt = 0;
-    for (int i = 0; i < n; i++) {
-        const double Gi = dd->G[i];
-        if (Gi == g) { J->idx[m++] = i; mt++; }
-        else if (Gi == R_PosInf || (Gi > cut && Gi != g)) J->idx[m++] = i;
+    /* the units: G is sorted, so the group is the run [gs, ge) and the units
+     * adopting after the cutoff (or never) the run [cs, n); the group lies
+     * either before that run or within it */
+    const int gs = did_search(dd->G, n, g, 0), ge = did_search(dd->G, n, g, 1);
+    const int cs = cut == R_PosInf ? did_search(dd->G, n, R_PosInf, 0) : did_search(dd->G, n, cut, 1);
+    J->nr = 0;
+#define DID_RUN(a, b, t) do { if ((b) > (a)) { J->lo[J->nr] = (a); J->len[J->nr] = (b) - (a); \
+                                               J->tr[J->nr++] = (t); } } while (0)
+    if (ge <= cs) {
+        DID_RUN(gs, ge, 1);
+        DID_RUN(cs, n, 0);
+    } else {
+        DID_RUN(cs, gs, 0);
+        DID_RUN(gs, ge, 1);
+        DID_RUN(ge, n, 0);
     }
+#undef DID_RUN
+    int m = 0, mt = ge - gs;
+    for (int r = 0; r < J->nr; r++) m += J->len[r];
     J->m = m;
     J->mt = mt;
     J->status = 0;
@@ -359,11 +435,15 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     J->fitted = 0;
     const double dn = (double) m;
     double sw = 0.0;
-    for (int j = 0; j < m; j++) {
-        const int i = J->idx[j];
-        J->D[j] = dd->G[i] == g ? 1.0 : 0.0;
-        J->wn[j] = dd->w ? dd->w[i] : 1.0;
-        sw += J->wn[j];
+    for (int r = 0, j = 0; r < J->nr; r++) {
+        const int lo = J->lo[r], len = J->len[r];
+        const double Dr = J->tr[r] ? 1.0 : 0.0;
+        for (int q = 0; q < len; q++) {
+            J->D[j + q] = Dr;
+            J->wn[j + q] = dd->w ? dd->w[lo + q] : 1.0;
+            sw += J->wn[j + q];
+        }
+        j += len;
     }
     if (mt == 0 || mt == m || !(sw > 0)) { J->status = 4; return; }
     const double mw = sw / dn;
@@ -376,7 +456,10 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     for (int c = 1; c < k; c++) {
         const double *xc = dd->X + ((R_xlen_t) tx * dd->kx + c - 1) * n;
         double *Xc = J->X + (R_xlen_t) c * m;
-        for (int j = 0; j < m; j++) Xc[j] = xc[J->idx[j]];
+        for (int r = 0, j = 0; r < J->nr; r++) {
+            memcpy(Xc + j, xc + J->lo[r], (size_t) J->len[r] * sizeof(double));
+            j += J->len[r];
+        }
     }
     double *t1 = work, *t2 = t1 + m, *kv = t2 + m, *rest = kv + 4 * (size_t) k;
     const double *X = J->X;
@@ -411,8 +494,17 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
             J->ps[j] = p < 1.0 - 1e-6 ? p : 1.0 - 1e-6;
         }
         if (pmax >= 0.999) { J->status = 1; return; }
-        for (int j = 0; j < m; j++) t2[j] = J->ps[j] * (1.0 - J->ps[j]) * J->wn[j];
-        if (did_wls(X, NULL, t2, m, k, NULL, J->Vps, rest, iwork)) { J->status = 3; return; }
+        /* Vps = (X' diag(p (1 - p) wn) X)^{-1}: no score is capped (all are
+         * below 0.999), so this is the logit's information at its estimate,
+         * Io; only when the Cholesky route declines it is recomputed and
+         * solved by QR */
+        int *kept = iwork, *cols = iwork + k, *iw = iwork + 2 * k;
+        int vok = exr_keep_in_order(Io, k, NULL, 1e-10, kept, cols, lw) == k &&
+                  exr_ls_chol(Io, NULL, k, cols, k, NULL, J->Vps, lw, iw) == 0;
+        if (!vok) {
+            for (int j = 0; j < m; j++) t2[j] = J->ps[j] * (1.0 - J->ps[j]) * J->wn[j];
+            if (did_wls(X, NULL, t2, m, k, NULL, J->Vps, rest, iwork)) { J->status = 3; return; }
+        }
         for (int j = 0; j < m; j++) {
             const double D = J->D[j], p = J->ps[j];
             const int keep = D > 0.5 ? 1 : p < 0.995;
@@ -449,10 +541,6 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     J->mwt = mwt;
     J->mwc = mwc;
     for (int c = 0; c < k; c++) J->M3[c] = exr_dot(X + (R_xlen_t) c * m, J->wc, NULL, m) / dn;
-    for (int j = 0; j < m; j++) {
-        J->Bt[j] = J->wt[j] / mwt;
-        J->Bc[j] = J->wc[j] / mwc;
-    }
     if (method == DID_DR) {
         /* c1 = n Vor M1 and c3 = n Vor M3: x'c1 in t1, x'c3 in t2 */
         double *M1 = kv, *a = kv + k;
@@ -465,15 +553,15 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         }
     } else if (method == DID_IPW) {
         for (int j = 0; j < m; j++) {
-            J->Ady[j] = J->Bt[j] - J->Bc[j];
+            J->Ady[j] = J->wt[j] / mwt - J->wc[j] / mwc;
             J->Hc[j] /= mwc;
         }
     } else {
         double *a = kv;
         did_project(X, m, k, Vor, J->M3, dn, a, t2);
         for (int j = 0; j < m; j++) {
-            J->Ady[j] = J->Bt[j] - J->Bc[j];
-            J->Ae[j] = J->Bc[j] - J->wo[j] * t2[j] / mwc;
+            J->Ady[j] = J->wt[j] / mwt - J->wc[j] / mwc;
+            J->Ae[j] = J->wc[j] / mwc - J->wo[j] * t2[j] / mwc;
         }
     }
 }
@@ -481,7 +569,9 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
 /*
  * Kernel: one cell of a set-up job: periods te (t) and tb (base), 0-based.
  * Writes *att and the influence function on the job's units into inf (m).
- * cw: 4 m doubles (the cell scratch); work: the thread's kernel scratch.
+ * cw: 2 m + DID_BLK doubles (the cell scratch); work: the thread's kernel
+ * scratch. The passes over the units go by blocks of DID_BLK rows, whose
+ * columns stay in the L1 cache while the block's dot products read them.
  * Returns 0, or 2 when the regression of this cell's outcome fails. Pure.
  */
 static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, double *att,
@@ -493,48 +583,80 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
     double *dy = cw, *e = cw + m, *r = e + m;
     double *beta = work, *S = beta + k, *a = S + k, *Vt = a + k, *rest = Vt + (size_t) k * k;
     const double *ye = dd->Y + (R_xlen_t) te * n, *yb = dd->Y + (R_xlen_t) tb * n;
-    for (int j = 0; j < m; j++) {
-        const int i = J->idx[j];
-        dy[j] = ye[i] - yb[i];
+    for (int q = 0, j = 0; q < J->nr; q++) {
+        const double *pe = ye + J->lo[q], *pb = yb + J->lo[q];
+        double *d = dy + j;
+        for (int i = 0; i < J->len[q]; i++) d[i] = pe[i] - pb[i];
+        j += J->len[q];
     }
     if (method != DID_IPW) {
         /* beta: the comparison units' regression of dy on X */
         int info;
         if (!J->qr) {
-            for (int c = 0; c < k; c++) S[c] = exr_dot(X + (R_xlen_t) c * m, dy, J->wo, m);
+            for (int c = 0; c < k; c++) S[c] = 0.0;
+            for (int j0 = 0; j0 < m; j0 += DID_BLK) {
+                const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
+                for (int c = 0; c < k; c++)
+                    S[c] += exr_dot(X + (R_xlen_t) c * m + j0, dy + j0, J->wo + j0, len);
+            }
             info = exr_ls_chol(J->XtXo, S, k, J->cols, k, beta, Vt, rest, iwork);
         } else {
             info = exr_ls_qr(X, dy, J->wo, m, J->cols, k, beta, Vt, rest, iwork);
         }
         if (info != 0) return 2;
-        memcpy(e, dy, (size_t) m * sizeof(double));
-        for (int c = 0; c < k; c++) {
-            const double *xc = X + (R_xlen_t) c * m, bc = beta[c];
-            for (int j = 0; j < m; j++) e[j] -= xc[j] * bc;
+    }
+    /* e = dy - X beta, block by block with the sums that read it */
+    double st = 0.0, sc = 0.0, eta_t, eta_c;
+    for (int c = 0; c < k; c++) S[c] = 0.0;
+    for (int j0 = 0; j0 < m; j0 += DID_BLK) {
+        const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
+        double *eb = e + j0;
+        const double *db = dy + j0;
+        if (method != DID_IPW) {
+            memcpy(eb, db, (size_t) len * sizeof(double));
+            for (int c = 0; c < k; c++) {
+                const double *xc = X + (R_xlen_t) c * m + j0, bc = beta[c];
+                for (int j = 0; j < len; j++) eb[j] -= xc[j] * bc;
+            }
+        }
+        if (method == DID_REG) {
+            st += exr_dot(J->wt + j0, db, NULL, len);
+            for (int j = 0; j < len; j++) sc += J->wc[j0 + j] * (db[j] - eb[j]);
+        } else {
+            const double *v = method == DID_DR ? eb : db;
+            st += exr_dot(J->wt + j0, v, NULL, len);
+            sc += exr_dot(J->wc + j0, v, NULL, len);
+            /* colSums(wc v X), for M = colMeans(wc (v - eta_c) X) */
+            for (int c = 0; c < k; c++) S[c] += exr_dot(X + (R_xlen_t) c * m + j0, v, J->wc + j0, len);
         }
     }
-    double st, sc, eta_t, eta_c;
+    eta_t = st / dn / J->mwt;
+    eta_c = sc / dn / J->mwc;
+    const double it = eta_t / J->mwt, ic = eta_c / J->mwc;
     if (method == DID_DR || method == DID_IPW) {
-        const double *v = method == DID_DR ? e : dy;
-        st = exr_dot(J->wt, v, NULL, m);
-        sc = exr_dot(J->wc, v, NULL, m);
-        eta_t = st / dn / J->mwt;
-        eta_c = sc / dn / J->mwc;
-        /* M = colMeans(wc (v - eta_c) X) = colMeans(wc v X) - eta_c M3 */
-        for (int c = 0; c < k; c++)
-            S[c] = exr_dot(X + (R_xlen_t) c * m, v, J->wc, m) / dn - eta_c * J->M3[c];
-        did_project(X, m, k, J->Vps, S, dn, a, r);
-        const double *A = method == DID_DR ? J->Ae : J->Ady;
-        for (int j = 0; j < m; j++)
-            inf[j] = A[j] * v[j] - J->Bt[j] * eta_t + J->Bc[j] * eta_c - J->Hc[j] * r[j];
+        /* M = colMeans(wc v X) - eta_c M3, a = n Vps M */
+        for (int c = 0; c < k; c++) S[c] = S[c] / dn - eta_c * J->M3[c];
+        for (int q = 0; q < k; q++) {
+            double t = 0.0;
+            for (int c = 0; c < k; c++) t += J->Vps[q + (R_xlen_t) c * k] * S[c];
+            a[q] = dn * t;
+        }
+        const double *A = method == DID_DR ? J->Ae : J->Ady, *v0 = method == DID_DR ? e : dy;
+        for (int j0 = 0; j0 < m; j0 += DID_BLK) {
+            const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
+            for (int j = 0; j < len; j++) r[j] = X[j0 + j] * a[0];
+            for (int c = 1; c < k; c++) {
+                const double *xc = X + (R_xlen_t) c * m + j0, ac = a[c];
+                for (int j = 0; j < len; j++) r[j] += xc[j] * ac;
+            }
+            const double *Ab = A + j0, *vb = v0 + j0, *wt = J->wt + j0, *wc = J->wc + j0,
+                         *Hc = J->Hc + j0;
+            double *fb = inf + j0;
+            for (int j = 0; j < len; j++) fb[j] = Ab[j] * vb[j] - wt[j] * it + wc[j] * ic - Hc[j] * r[j];
+        }
     } else {
-        st = exr_dot(J->wt, dy, NULL, m);
-        sc = 0.0;
-        for (int j = 0; j < m; j++) sc += J->wc[j] * (dy[j] - e[j]);
-        eta_t = st / dn / J->mwt;
-        eta_c = sc / dn / J->mwc;
         for (int j = 0; j < m; j++)
-            inf[j] = J->Ady[j] * dy[j] + J->Ae[j] * e[j] - J->Bt[j] * eta_t + J->Bc[j] * eta_c;
+            inf[j] = J->Ady[j] * dy[j] + J->Ae[j] * e[j] - J->wt[j] * it + J->wc[j] * ic;
     }
     *att = eta_t - eta_c;
     return 0;
@@ -546,7 +668,8 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
  *   X      NULL (no covariates) or an n x (kx T) double matrix: the kx
  *          covariates of period 1, then of period 2, ... (the intercept is
  *          added here)
- *   w      NULL or n unit weights; G n adoption periods (Inf: never treated)
+ *   w      NULL or n unit weights; G n adoption periods (Inf: never treated),
+ *          sorted (units ordered by adoption period, never treated last)
  *   cells  K x 5 double matrix, one row per (g, t) cell: g; the period index
  *          (1-based) of t and of the base period; the period of the
  *          covariates; the comparison cutoff c (comparison units: G = Inf, or
@@ -580,6 +703,8 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, n, "w");
     const double *G = exr_real_arg(G_, n, "G");
+    for (int i = 0; i < n; i++)
+        if (ISNAN(G[i]) || (i > 0 && G[i] < G[i - 1])) exr_raise("G", "must be sorted, without NA");
     if (!isReal(cells) || !isMatrix(cells) || ncols(cells) != 5)
         exr_raise("cells", "must be a double matrix with 5 columns");
     const int K = nrows(cells);
@@ -614,7 +739,7 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
             exr_raise("jobs", "cells of a job must share the group, covariate period and cutoff");
     }
     for (R_xlen_t i = 0; i < (R_xlen_t) n * T; i++)
-        if (!R_FINITE(Y[i])) exr_raise("Y", "has non-finite values");
+        if (!(fabs(Y[i]) <= DBL_MAX)) exr_raise("Y", "has non-finite values");
     if (w) for (int i = 0; i < n; i++) if (!(w[i] >= 0 && R_FINITE(w[i]))) exr_raise("w", "bad weights");
 
     const char *nm[6] = {"att", "inf", "status", "n_treated", "n_control", "maxit"};
@@ -627,10 +752,11 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
     SEXP mxt = allocVector(INTSXP, K); SET_VECTOR_ELT(out, 5, mxt);
     double *pinf = REAL(inf), *patt = REAL(att);
     int *pst = INTEGER(status), *pnt = INTEGER(ntr), *pnc = INTEGER(nco), *pmx = INTEGER(mxt);
-    memset(pinf, 0, (size_t) n * K * sizeof(double));
     for (int c = 0; c < K; c++) {
         patt[c] = 0.0;
         pst[c] = pnt[c] = pnc[c] = pmx[c] = 0;
+        /* cells not estimated (references): 0; the others are written below */
+        if (jobs[c] == 0) memset(pinf + (R_xlen_t) c * n, 0, (size_t) n * sizeof(double));
     }
 
     did_data dd = {n, T, kx, kx + 1, method, Y, X, G, w};
@@ -662,7 +788,8 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
             did_job Jb;
             double *cw;
             double *rest = did_job_carve(&Jb, n, k, tw[tid], tiw[tid], &cw);
-            int *iw = tiw[tid] + n + k;
+            double *fcell = cw + 2 * (size_t) n + DID_BLK;
+            int *iw = tiw[tid] + k;
             const double *bs = head[j] > 0 && hok[head[j] - 1] ? bh + (size_t) (head[j] - 1) * k : NULL;
             did_job_setup(&dd, cl[c0], cl[c0 + 4 * (R_xlen_t) K], (int) cl[c0 + 3 * (R_xlen_t) K] - 1,
                           bs, &Jb, rest, iw);
@@ -677,8 +804,7 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
                 double *col = pinf + (R_xlen_t) c * n;
                 if (st == 0) {
                     st = did_job_cell(&dd, &Jb, (int) cl[c + (R_xlen_t) K] - 1,
-                                      (int) cl[c + 2 * (R_xlen_t) K] - 1, &a, cw + 3 * (size_t) n,
-                                      cw, rest, iw);
+                                      (int) cl[c + 2 * (R_xlen_t) K] - 1, &a, fcell, cw, rest, iw);
                 }
                 patt[c] = st == 0 ? a : NA_REAL;
                 pst[c] = st;
@@ -686,8 +812,18 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
                 pnc[c] = Jb.m - Jb.mt;
                 pmx[c] = Jb.maxit;
                 if (st == 0) {
-                    const double s = (double) n / Jb.m, *f = cw + 3 * (size_t) n;
-                    for (int q = 0; q < Jb.m; q++) col[Jb.idx[q]] = s * f[q];
+                    /* n / m times the cell's influence function on its runs of
+                     * units, 0 between them */
+                    const double s = (double) n / Jb.m;
+                    int pos = 0;
+                    for (int q = 0, j = 0; q < Jb.nr; q++) {
+                        const int lo = Jb.lo[q], len = Jb.len[q];
+                        if (lo > pos) memset(col + pos, 0, (size_t) (lo - pos) * sizeof(double));
+                        for (int i = 0; i < len; i++) col[lo + i] = s * fcell[j + i];
+                        j += len;
+                        pos = lo + len;
+                    }
+                    if (n > pos) memset(col + pos, 0, (size_t) (n - pos) * sizeof(double));
                 } else {
                     for (int i = 0; i < n; i++) col[i] = NA_REAL;
                 }
@@ -705,6 +841,14 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
  * looks them up; the draws' partial sums of those columns (MBOOT_KC doubles a
  * draw) stream from L2. */
 #define MBOOT_KC 8
+
+/* Vectorise a short loop of independent element-wise operations whatever the
+ * compiler's cost model (OpenMP's simd directive; without OpenMP, a plain loop). */
+#ifdef _OPENMP
+#define EXR_SIMD _Pragma("omp simd")
+#else
+#define EXR_SIMD
+#endif
 #define MBOOT_QB 2
 
 /* Doubles of workspace exr_mboot_draws needs per thread: the tables of the 256
@@ -728,8 +872,9 @@ size_t exr_mboot_work_size(int K)
  * work: exr_mboot_work_size(K). Each column's sum for a draw is accumulated
  * byte by byte in the same order whatever the range of draws or the grouping
  * of columns and bytes, so splitting draws across threads does not change a
- * bit. The tables are built once per call: give a call many draws. Pure: no
- * R API.
+ * bit. Blocks of rows that are zero in every column of a chunk are skipped
+ * (they would add zeros). The tables are built once per call: give a call
+ * many draws. Pure: no R API.
  */
 void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
                      int b1, double *S, double *work)
@@ -741,31 +886,46 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
         memset(Sc + (size_t) b0 * MBOOT_KC, 0, (size_t) (b1 - b0) * MBOOT_KC * sizeof(double));
         for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
             const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
+            /* rows whose influence is zero in every column of the chunk (units
+             * outside these cells: att_gt orders units by adoption group, so
+             * they come in long runs) would add zeros: skipped */
+            const int z1 = 8 * (q0 + nq) < m ? 8 * (q0 + nq) : m;
+            int zero = 1;
+            for (int i = 8 * q0; i < z1 && zero; i++) {
+                const double *row = psi + (size_t) i * K + k0;
+                for (int k = 0; k < kc; k++) if (row[k] != 0.0) { zero = 0; break; }
+            }
+            if (zero) continue;
             for (int qq = 0; qq < nq; qq++) {
                 double *tab = work + (size_t) qq * 256 * MBOOT_KC;
                 const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
+                /* twice each row's values, zero beyond the rows and columns
+                 * (so every loop below runs over MBOOT_KC columns, with bounds
+                 * known to the compiler; the padding's sums are never read) */
+                double row2[8][MBOOT_KC];
+                for (int j = 0; j < 8; j++)
+                    for (int k = 0; k < MBOOT_KC; k++)
+                        row2[j][k] = j < nr && k < kc ? 2.0 * psi[(size_t) (r0 + j) * K + k0 + k] : 0.0;
                 /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
-                for (int k = 0; k < kc; k++) {
+                for (int k = 0; k < MBOOT_KC; k++) {
                     double s = 0.0;
-                    for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
+                    if (k < kc)
+                        for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
                     tab[k] = s;
                 }
                 for (int j = 0; j < 8; j++) {
                     const int lo = 1 << j;
-                    const double *row = j < nr ? psi + (size_t) (r0 + j) * K + k0 : NULL;
+                    const double *restrict rj = row2[j];
                     for (int v = lo; v < 2 * lo; v++) {
                         double *restrict t = tab + (size_t) v * MBOOT_KC;
                         const double *restrict t0 = tab + (size_t) (v - lo) * MBOOT_KC;
-                        if (row) {
-                            for (int k = 0; k < kc; k++) t[k] = t0[k] + 2.0 * row[k];
-                        } else {
-                            for (int k = 0; k < kc; k++) t[k] = t0[k];
-                        }
+                        EXR_SIMD
+                        for (int k = 0; k < MBOOT_KC; k++) t[k] = t0[k] + rj[k];
                     }
                 }
             }
             const unsigned char *bq = bits + (size_t) q0 * B;
-            if (kc == MBOOT_KC && nq == MBOOT_QB) {
+            if (nq == MBOOT_QB) {
                 /* the full block, with the loop bounds known to the compiler */
                 for (int b = b0; b < b1; b++) {
                     double *restrict sb = Sc + (size_t) b * MBOOT_KC;
@@ -774,6 +934,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                     for (int qq = 0; qq < MBOOT_QB; qq++) {
                         const double *restrict t =
                             work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
+                        EXR_SIMD
                         for (int k = 0; k < MBOOT_KC; k++) acc[k] += t[k];
                     }
                     for (int k = 0; k < MBOOT_KC; k++) sb[k] = acc[k];
@@ -784,7 +945,7 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                     for (int qq = 0; qq < nq; qq++) {
                         const double *restrict t =
                             work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
-                        for (int k = 0; k < kc; k++) sb[k] += t[k];
+                        for (int k = 0; k < MBOOT_KC; k++) sb[k] += t[k];
                     }
                 }
             }
@@ -813,7 +974,7 @@ static double q_type1(const double *x, int n, double p)
  * .Call entry: attgt_mboot(psi, B, level, cores)
  *   psi   m x K double matrix: influence functions (unit rows, or cluster sums)
  *   B     number of draws; level confidence level of the uniform band; cores
- * Draws B x m Rademacher signs from R's RNG (main thread, 16 per unif_rand,
+ * Draws B x m Rademacher signs from R's RNG (main thread, 24 per unif_rand,
  * draw by draw), then in parallel over draws the bootstrap statistics
  * draws[b, k] = sqrt(m) mean_i v_ib psi_ik. Returns list(draws = B x K,
  * sigma = K (interquartile range of each column over that of the standard
@@ -833,12 +994,15 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     if (m < 1 || K < 1) exr_raise("psi", "needs at least one row and one column");
     const double *psi = REAL(psi_);
     for (R_xlen_t i = 0; i < (R_xlen_t) m * K; i++)
-        if (!R_FINITE(psi[i])) exr_raise("psi", "has non-finite values");
+        if (!(fabs(psi[i]) <= DBL_MAX)) exr_raise("psi", "has non-finite values");
 
     /* row-major copy, so that a row's K values are contiguous */
     double *pr = (double *) R_alloc((size_t) m * K, sizeof(double));
-    for (int k = 0; k < K; k++)
-        for (int i = 0; i < m; i++) pr[(size_t) i * K + k] = psi[i + (R_xlen_t) k * m];
+    for (int i0 = 0; i0 < m; i0 += 64) {   /* by blocks of rows, which stay in cache */
+        const int i1 = m - i0 < 64 ? m : i0 + 64;
+        for (int k = 0; k < K; k++)
+            for (int i = i0; i < i1; i++) pr[(size_t) i * K + k] = psi[i + (R_xlen_t) k * m];
+    }
 
     /* all signs first, in the main thread */
     const size_t nbyte = (size_t) (m + 7) / 8;
@@ -848,10 +1012,13 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     const size_t nall = (size_t) B * nbyte;
     unsigned char *seq = (unsigned char *) R_alloc(nall, 1);
     GetRNGstate();
-    for (size_t r = 0; r < nall; r += 2) {
-        unsigned int v = (unsigned int) (unif_rand() * 65536.0);
+    /* three bytes (24 uniform bits) per uniform: every generator of R
+     * resolves at least 2^-30 */
+    for (size_t r = 0; r < nall; r += 3) {
+        unsigned int v = (unsigned int) (unif_rand() * 16777216.0);
         seq[r] = (unsigned char) (v & 0xFF);
-        if (r + 1 < nall) seq[r + 1] = (unsigned char) (v >> 8);
+        if (r + 1 < nall) seq[r + 1] = (unsigned char) ((v >> 8) & 0xFF);
+        if (r + 2 < nall) seq[r + 2] = (unsigned char) (v >> 16);
     }
     PutRNGstate();
     for (size_t b0 = 0; b0 < (size_t) B; b0 += 64)

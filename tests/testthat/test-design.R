@@ -28,6 +28,36 @@ test_that("every part shares one row selection and NAs anywhere drop the row eve
   expect_error(exportres:::build_design(parse(y ~ x), df, subset = TRUE), class = "exportres_error")
 })
 
+test_that("columns = TRUE gives the plain regressors as their columns, else the same matrix", {
+  df <- data.frame(y = c(1.5, 2, 3.5, 4, 6, 5.5), x = c(1, NA, 3, 4, 5, 6), z = c(2, 1, 4, 3, 6, 5),
+                   f = factor(c("u", "v", "u", "v", "u", "v")), `a b` = 1:6, check.names = FALSE)
+  fx <- parse(y ~ x + z)
+  fx$intercept <- FALSE
+  m <- exportres:::build_design(fx, df)
+  cc <- exportres:::build_design(fx, df, columns = TRUE)
+  expect_s3_class(cc$X, "exr_columns")
+  expect_identical(names(cc$X), colnames(m$X))
+  expect_identical(names(cc$X), c("x", "z"))
+  expect_identical(attr(cc$X, "assign"), attr(m$X, "assign"))
+  # the rows used only (row 2 has a missing x), equal to the matrix's columns
+  expect_identical(cc$X[[1L]], unname(m$X[, 1L]))
+  expect_identical(cc$X[[2L]], unname(m$X[, 2L]))
+  expect_identical(cc$X[[2L]], df$z[-2])
+  expect_identical(cc$y, m$y)
+  # a transformed column is a plain column too
+  fl <- parse(y ~ log(x))
+  fl$intercept <- FALSE
+  expect_equal(exportres:::build_design(fl, df, columns = TRUE)$X[[1L]], log(df$x[-2]))
+  # with an intercept, a factor or a non-syntactic name: the matrix, as without
+  ff <- parse(y ~ x + f)
+  ff$intercept <- FALSE
+  fb <- parse(y ~ x + `a b`)
+  fb$intercept <- FALSE
+  for (p in list(parse(y ~ x), ff, fb)) {
+    expect_identical(exportres:::build_design(p, df, columns = TRUE)$X, exportres:::build_design(p, df)$X)
+  }
+})
+
 test_that("singletons are dropped by default, kept on request", {
   df <- data.frame(g = c(1, 1, 2, 2, 3), x = c(1, 2, 3, 5, 4), y = c(2, 3, 6, 9, 1))
   d <- exportres:::build_design(parse(y ~ x | g), df)

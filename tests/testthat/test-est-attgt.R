@@ -163,9 +163,9 @@ test_that("the multiplier bootstrap in C equals a slow R version of the same dra
   set.seed(99)
   m <- nrow(psi)
   nbyte <- (m + 7) %/% 8
-  u <- runif(ceiling(B * nbyte / 2))
-  v <- floor(u * 65536)
-  bytes <- as.vector(rbind(v %% 256, v %/% 256))[seq_len(B * nbyte)]
+  u <- runif(ceiling(B * nbyte / 3))
+  v <- floor(u * 2^24)
+  bytes <- as.vector(rbind(v %% 256, (v %/% 256) %% 256, v %/% 65536))[seq_len(B * nbyte)]
   signs <- matrix(0, B, m)
   for (b in seq_len(B)) for (i in seq_len(m)) {
     byte <- bytes[(b - 1) * nbyte + (i - 1) %/% 8 + 1]
@@ -337,6 +337,18 @@ test_that("att_gt does not depend on the order of the rows; dropped units equal 
   expect_equal(f1$estimates$estimate, f2$estimates$estimate, tolerance = 1e-12)
   expect_equal(f1$estimates$std.error, f2$estimates$std.error, tolerance = 1e-12)
   expect_identical(f1$n_obs, f2$n_obs)
+  # an integer adoption column (read as it is), coded NA or 0 for never
+  # treated, gives the same as a double one
+  si <- sim
+  si$adopt <- as.integer(si$adopt)
+  si$adopt[si$id %% 2 == 0 & is.na(si$adopt)] <- 0L
+  fi <- fit_of(si, weights = "w")
+  fd <- fit_of(sim, weights = "w")
+  expect_identical(fi$estimates$estimate, fd$estimates$estimate)
+  expect_identical(fi$estimates$std.error, fd$estimates$std.error)
+  expect_identical(fi$unit$G, fd$unit$G)
+  # units in order of adoption (never treated last) in the influence functions
+  expect_false(is.unsorted(fd$unit$G))
   # weights varying within a unit, and a repeated (id, time) pair
   bw <- sim
   bw$w[bw$id == 2 & bw$t == 3] <- 9

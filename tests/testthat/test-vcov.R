@@ -15,6 +15,33 @@ test_that("the cluster meat is the sum of outer products of cluster score sums (
   expect_equal(.Call(exportres:::C_score_meat, S, NULL, NULL), crossprod(S))
 })
 
+test_that("cross-products skip columns that are zero over a block of rows, with the same result", {
+  # columns zero over long runs of rows (as att_gt's influence functions and
+  # dummies are), others dense; weighted and unweighted, with and without a
+  # response, against R's crossprod: the skipped products are exact zeros
+  set.seed(5)
+  n <- 9000
+  X <- matrix(rnorm(n * 6), n, 6)
+  X[1:4000, 2] <- 0
+  X[2500:n, 3] <- 0
+  X[, 4] <- 0
+  X[c(1:1500, 7000:n), 5] <- 0
+  X[4500, 4] <- 2.5   # one non-zero value in an otherwise zero column
+  u <- runif(n, 0.5, 2)
+  expect_equal(.Call(exportres:::C_score_meat, X, NULL, NULL), crossprod(X), tolerance = 1e-13)
+  expect_equal(.Call(exportres:::C_score_meat, X, u, NULL), crossprod(X * u), tolerance = 1e-13)
+  # a column that is zero everywhere gives zero rows and columns, not NaN
+  Z <- cbind(X[, 1], 0, X[, 5])
+  M <- .Call(exportres:::C_score_meat, Z, NULL, NULL)
+  expect_identical(M[2, ], c(0, 0, 0))
+  expect_equal(M, crossprod(Z), tolerance = 1e-13)
+  # the weighted least-squares normal equations (X'WX, X'Wy) through lm.wfit
+  y <- drop(X %*% c(1, -1, 0.5, 2, 0.3, 0)) + rnorm(n)
+  Xf <- cbind(1, X[, -6])
+  fit <- .Call(exportres:::C_ols_fit, Xf, y, u, NULL, 1e-10)
+  expect_equal(fit$coefficients, unname(stats::lm.wfit(Xf, y, u)$coefficients), tolerance = 1e-10)
+})
+
 probit_glm <- function() {
   set.seed(71)
   n <- 600
