@@ -185,7 +185,6 @@ adoption_check <- function(g, rng, arg = "adopt") {
 adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
   g <- adoption_values(data, adopt, rows, arg)
   g[is.na(g) | g == 0] <- Inf
-  if (any(g < 0)) exr_error(arg, "adoption periods must be positive (NA, 0 or Inf: never treated).")
   first <- g[match(seq_len(max(uid)), uid)]
   if (any(g != first[uid])) {
     u <- which(g != first[uid])[1L]

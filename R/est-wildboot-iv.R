@@ -53,11 +53,11 @@ wre_prepare <- function(fit, term, cluster, bootcluster, data, env, fixef_tol, c
   }
 
   bcl <- wb_clusters(d, des$err_terms, des$boot_terms, fit$ssc, length(f$coefficients))
-  # the original cluster-robust standard error, as iv_reg() computes it
-  # (the sandwich's diagonal element, no eigenvalue fix: boottest's t)
-  score <- (if (is.null(w)) PY else w * PY) * (yd - est * Yd)
-  se2 <- sum(vapply(seq_along(bcl$codes), function(k) bcl$fac[k] * sum(rowsum(score, bcl$codes[[k]])^2),
-                    0)) / den^2
+  # the original cluster-robust standard error from the variance engine's
+  # Cameron-Gelbach-Miller meat, as iv_reg() computes it but without the
+  # eigenvalue fix of a multi-way matrix (boottest's t, as for least squares)
+  score <- matrix((if (is.null(w)) PY else w * PY) * (yd - est * Yd), ncol = 1L)
+  se2 <- bcl$kfac * cluster_meat_cgm(score, bcl$cl_err, bcl$ssc)[1L, 1L] / den^2
   # the per-instrument setups: A on (yd, Yd), B on (P yd, P Yd)
   Xs <- if (kx) Xx else matrix(0, n, 1L)
   XXinv <- if (kx) chol2inv(chol(crossprod(Xs, if (is.null(w)) Xs else Xs * w))) else matrix(0, 1L, 1L)

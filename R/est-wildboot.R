@@ -374,8 +374,8 @@ wb_clusters <- function(d, err_terms, boot_terms, ssc, rank) {
       nest <- matrix(as.integer(c(nest, in_boot)), length(d$fe), length(cg$codes) + 1L)
     }
   }
-  list(codes = cg$codes, fac = kfac * cg$factor, G_err = G_err, bc = bc, Gb = Gb,
-       boot_name = boot_name, fe = fe, nest = nest)
+  list(codes = cg$codes, fac = kfac * cg$factor, kfac = kfac, cl_err = cl_err, ssc = ssc,
+       G_err = G_err, bc = bc, Gb = Gb, boot_name = boot_name, fe = fe, nest = nest)
 }
 
 # p-values at r, the interval by inversion, and the result object.
