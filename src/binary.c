@@ -62,6 +62,103 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
     }
 }
 
+/*
+ * Kernel: out[i] = exp(-|x[i]|), the one exponential of the logistic function
+ * (p = 1 / (1 + e^-eta) = e^eta / (1 + e^eta)), for a vector at a time: the
+ * library's exp() is a call per value, which no compiler vectorises; this loop
+ * vectorises. exp(-a) = 2^-k exp(-r) with k = round(a / log 2) and r = a - k
+ * log 2 in two parts (Cody and Waite), |r| <= log(2) / 2, and exp(-r) from its
+ * Taylor polynomial of degree 13 (truncation below 5e-18 relative): within a
+ * few units in the last place of exp(). The scale 2^-k is built in the
+ * exponent bits: k is read from the low bits of a * log2(e) + 1.5 2^52 (the
+ * addition rounds to an integer there). Arguments beyond 708 (including Inf
+ * and NaN, which the callers detect) give exp(-708), about 3e-308 (the true
+ * value would be subnormal or 0: no logistic probability or weight changes).
+ */
+void exr_exp_negabs(const double *x, double *out, int n)
+{
+    const double *restrict xv = x;
+    double *restrict ov = out;
+    const double log2e = 1.4426950408889634074, shift = 6755399441055744.0;   /* 1.5 2^52 */
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+    /* the clamp in a loop of its own: within the next, it keeps gcc from
+     * vectorising */
+    EXR_SIMD
+    for (int i = 0; i < n; i++) {
+        const double a = fabs(xv[i]);
+        ov[i] = a < 708.0 ? a : 708.0;
+    }
+    EXR_SIMD
+    for (int i = 0; i < n; i++) {
+        const double a = ov[i];
+        const double t = a * log2e + shift, k = t - shift;
+        const double s = -((a - k * ln2_hi) - k * ln2_lo);
+        double q = 1.0 / 6227020800.0;   /* 1 / 13! */
+        q = q * s + 1.0 / 479001600.0;
+        q = q * s + 1.0 / 39916800.0;
+        q = q * s + 1.0 / 3628800.0;
+        q = q * s + 1.0 / 362880.0;
+        q = q * s + 1.0 / 40320.0;
+        q = q * s + 1.0 / 5040.0;
+        q = q * s + 1.0 / 720.0;
+        q = q * s + 1.0 / 120.0;
+        q = q * s + 1.0 / 24.0;
+        q = q * s + 1.0 / 6.0;
+        q = q * s + 0.5;
+        q = q * s + 1.0;
+        q = q * s + 1.0;
+        uint64_t tb, sb;
+        memcpy(&tb, &t, sizeof tb);
+        sb = (uint64_t) (1023 - tb) << 52;   /* the exponent field of 2^-k */
+        double scale;
+        memcpy(&scale, &sb, sizeof scale);
+        ov[i] = q * scale;
+    }
+}
+
+/* The logit's terms on a block of len rows at the index eta, without its
+ * log-likelihood: score factors r = w (y - p) and information weights sq =
+ * w p (1 - p); returns 0 when an index is not finite. The exponentials come
+ * from exr_exp_negabs(), so the loop vectorises (w: the weights, or ones). */
+static int logit_terms(const double *restrict y, const double *restrict w,
+                       const double *restrict eta, double *restrict r, double *restrict sq, int len)
+{
+    exr_exp_negabs(eta, r, len);   /* r: scratch until below */
+    double nf = 0.0;
+    EXR_SIMD_SUM(nf)
+    for (int i = 0; i < len; i++) {
+        const double e = eta[i], ex = r[i], wi = w[i];
+        const double num = e > 0 ? 1.0 : ex;
+        const double pr = num / (1.0 + ex);   /* in [0, 1]: p (1 - p) >= 0 */
+        nf += e - e;   /* NaN when an index is not finite */
+        sq[i] = wi * (pr * (1.0 - pr));
+        r[i] = wi * (y[i] - pr);
+    }
+    return nf == 0.0;
+}
+
+/* The block's share of bin_eval()'s curvature bound: sum_i hmax_i d_i^2 with
+ * d = eta - eta0 and hmax_i = w_i / 4 when the two indices straddle 0, else
+ * the larger of the two information weights sq and sq0 (each at most w_i / 4,
+ * also in floating point: so hmax is the largest of the three, with w_i / 4
+ * counted only when straddling; written so, every load is unconditional and
+ * the loop vectorises). */
+static double logit_curvature(const double *restrict w, const double *restrict eta,
+                              const double *restrict eta0, const double *restrict sq,
+                              const double *restrict sq0, int len)
+{
+    double cv = 0.0;
+    EXR_SIMD_SUM(cv)
+    for (int i = 0; i < len; i++) {
+        const double s = sq[i], s0 = sq0[i], e = eta[i], e0 = eta0[i], d = e - e0;
+        const double hmax = s > s0 ? s : s0;
+        const double quarter = (e * e0 <= 0 ? 1.0 : 0.0) * (0.25 * w[i]);
+        const double hm = quarter > hmax ? quarter : hmax;
+        cv += hm * d * d;
+    }
+    return cv;
+}
+
 /* Log-likelihood, gradient g (p) and observed information H (p x p, upper and
  * lower) at b; eta (n) and the information weights sq (n: w_i h_i, or their
  * square roots for a wide X) are written; r (n) and xw (n p) are scratch.
@@ -89,17 +186,28 @@ static double bin_eval(int link, const double *X, const double *y, const double 
     const int narrow = p <= 16;
     const int bound = narrow && link == BIN_LOGIT && eta0 && sq0 && curv;
     const int blk = narrow ? 256 : (n > 0 ? n : 1);
+    double ones[256];
+    for (int i = 0; i < 256; i++) ones[i] = 1.0;
     memset(g, 0, (size_t) p * sizeof(double));
     if (H && narrow) memset(H, 0, (size_t) p * p * sizeof(double));
     for (int i0 = 0; i0 < n; i0 += blk) {
         const int i1 = n - i0 < blk ? n : i0 + blk, len = i1 - i0;
         /* eta = X b, column by column as the reference dgemv adds */
-        for (int i = i0; i < i1; i++) eta[i] = 0.0;
+        double *restrict eb = eta;
+        for (int i = i0; i < i1; i++) eb[i] = 0.0;
         for (int j = 0; j < p; j++) {
-            const double *xj = X + (R_xlen_t) j * n, bj = b[j];
-            for (int i = i0; i < i1; i++) eta[i] += bj * xj[i];
+            const double *restrict xj = X + (R_xlen_t) j * n;
+            const double bj = b[j];
+            EXR_SIMD
+            for (int i = i0; i < i1; i++) eb[i] += bj * xj[i];
         }
-        for (int i = i0; i < i1; i++) {
+        if (narrow && skip_ll) {
+            /* the logit's Newton iterations: vectorised terms (weights of
+             * ones when there are none) */
+            const double *wb = w ? w + i0 : ones;
+            if (!logit_terms(y + i0, wb, eta + i0, r + i0, sq + i0, len)) finite = 0;
+            if (bound) cv += logit_curvature(wb, eta + i0, eta0 + i0, sq + i0, sq0 + i0, len);
+        } else for (int i = i0; i < i1; i++) {
             double li, si, hi, wi = w ? w[i] : 1.0;
             bin_terms(link, y[i], eta[i], skip_ll ? NULL : &li, &si, &hi, NULL);
             if (skip_ll) finite &= isfinite(eta[i]) != 0;
@@ -119,12 +227,30 @@ static double bin_eval(int link, const double *X, const double *y, const double 
             }
         }
         if (!narrow) continue;
-        for (int c = 0; c < p; c++) {
-            const double *xc = X + (R_xlen_t) c * n + i0;
-            g[c] += exr_dot(xc, r + i0, NULL, len);
-            if (H)
-                for (int a = 0; a <= c; a++)
-                    H[a + (R_xlen_t) c * p] += exr_dot(X + (R_xlen_t) a * n + i0, xc, sq + i0, len);
+        /* the block's share of the score, X'r, and of the information: the
+         * weighted columns sq x_c (in xw), each multiplied with x_0..x_c four
+         * at a time */
+        const double *cols[4];
+        double d4[4];
+        for (int a0 = 0; a0 < p; a0 += 4) {
+            const int q = p - a0 < 4 ? p - a0 : 4;
+            for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (a0 + j) * n + i0;
+            exr_dots4(r + i0, cols, q, len, d4);
+            for (int j = 0; j < q; j++) g[a0 + j] += d4[j];
+        }
+        if (H) {
+            for (int c = 0; c < p; c++) {
+                double *restrict xs = xw + (R_xlen_t) c * len;
+                const double *restrict xc = X + (R_xlen_t) c * n + i0, *restrict sb = sq + i0;
+                EXR_SIMD
+                for (int i = 0; i < len; i++) xs[i] = sb[i] * xc[i];
+                for (int a0 = 0; a0 <= c; a0 += 4) {
+                    const int q = c + 1 - a0 < 4 ? c + 1 - a0 : 4;
+                    for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (a0 + j) * n + i0;
+                    exr_dots4(xs, cols, q, len, d4);
+                    for (int j = 0; j < q; j++) H[a0 + j + (R_xlen_t) c * p] += d4[j];
+                }
+            }
         }
     }
     if (H) {

@@ -31,6 +31,18 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Vectorise a loop of independent element-wise operations whatever the
+ * compiler's cost model (OpenMP's simd directive; without OpenMP, a plain
+ * loop); EXR_SIMD_SUM(a, b): with a and b sums over the iterations. */
+#define EXR_PRAGMA(x) _Pragma(#x)
+#ifdef _OPENMP
+#define EXR_SIMD _Pragma("omp simd")
+#define EXR_SIMD_SUM(...) EXR_PRAGMA(omp simd reduction(+:__VA_ARGS__))
+#else
+#define EXR_SIMD
+#define EXR_SIMD_SUM(...)
+#endif
+
 /* ---- checks.c: argument checks for .Call entry points -------------------
  * They raise an R error (never crash) when an entry point is called with the
  * wrong types or lengths, whoever calls it. exr_raise() signals an
@@ -53,6 +65,7 @@ void exr_progress_bar(int done, int total);
 /* ---- least squares: linalg.c ---------------------------------------------- */
 #define EXR_LS_ILLCOND 1          /* exr_ls_chol declined: use exr_ls_qr */
 double exr_dot(const double *a, const double *b, const double *w, int n);
+void exr_dots4(const double *v, const double *const *x, int q, int n, double *out);
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty);
 int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,
@@ -127,6 +140,7 @@ void exr_gmm_unit_build(const exr_gmm_design *D, int g, exr_gmm_unit *U);
 #define EXR_BIN_SEPARATION 2
 #define EXR_BIN_SINGULAR 3
 size_t exr_binary_work_size(int n, int p);
+void exr_exp_negabs(const double *x, double *out, int n);
 int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
                    double *b, double *ll, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, int *iter, double *work, int *iwork);
@@ -172,9 +186,11 @@ void exr_wls_work_size(const exr_wls_problem *P, size_t *ndouble, size_t *nint);
 int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *iters,
                  double *dwork, int *iwork);
 /* ---- staggered adoption: staggered.c -------------------------------------- */
-size_t exr_mboot_work_size(int K);
-void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
-                     int b1, double *S, double *work);
+size_t exr_mboot_work_size(void);
+size_t exr_mboot_rows(int m);
+void exr_mboot_layout(const double *psi, int m, int K, double *out, unsigned char *nz);
+void exr_mboot_draws(const double *psi2, const unsigned char *nz, int m, int K,
+                     const unsigned char *bits, int B, int b0, int b1, double *S, double *work);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */
 #define EXR_LN_SQRT_2PI 0.918938533204672741780329736406

@@ -66,6 +66,30 @@ double exr_dot(const double *a, const double *b, const double *w, int n)
     return dot4(a, b, w, n);
 }
 
+/* Up to four dot products in one pass over v: out[j] = sum_i v_i x[j][i] for
+ * j < q (1 <= q <= 4). Four independent sums, vectorised: a Gram matrix of a
+ * few columns reads each weighted column once per four products instead of
+ * once per product. */
+void exr_dots4(const double *v, const double *const *x, int q, int n, double *out)
+{
+    const double *restrict vv = v;
+    const double *restrict x0 = x[0], *restrict x1 = q > 1 ? x[1] : x[0],
+                           *restrict x2 = q > 2 ? x[2] : x[0], *restrict x3 = q > 3 ? x[3] : x[0];
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    EXR_SIMD_SUM(s0, s1, s2, s3)
+    for (int i = 0; i < n; i++) {
+        const double vi = vv[i];
+        s0 += vi * x0[i];
+        s1 += vi * x1[i];
+        s2 += vi * x2[i];
+        s3 += vi * x3[i];
+    }
+    out[0] = s0;
+    if (q > 1) out[1] = s1;
+    if (q > 2) out[2] = s2;
+    if (q > 3) out[3] = s3;
+}
+
 /* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
  * Few columns (the common case, and every bootstrap or permutation draw): dot
  * products with independent partial sums, several times faster than the

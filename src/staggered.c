@@ -71,10 +71,13 @@ static void did_project(const double *X, int n, int k, const double *V, const do
         for (int c = 0; c < k; c++) t += V[r + (R_xlen_t) c * k] * m[c];
         a[r] = s * t;
     }
-    for (int i = 0; i < n; i++) proj[i] = 0.0;
+    double *restrict pj = proj;
+    for (int i = 0; i < n; i++) pj[i] = 0.0;
     for (int c = 0; c < k; c++) {
-        const double *xc = X + (R_xlen_t) c * n;
-        for (int i = 0; i < n; i++) proj[i] += xc[i] * a[c];
+        const double *restrict xc = X + (R_xlen_t) c * n;
+        const double ac = a[c];
+        EXR_SIMD
+        for (int i = 0; i < n; i++) pj[i] += xc[i] * ac;
     }
 }
 
@@ -487,9 +490,10 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         J->fitted = 1;
         /* scores capped at 1 - 1e-6; overlap fails at 0.999 */
         double pmax = 0.0;
+        exr_exp_negabs(t1, J->ps, m);   /* e^-|eta|: one exponential, without overflow */
         for (int j = 0; j < m; j++) {
-            const double eta = t1[j];
-            double p = eta > 0 ? 1.0 / (1.0 + exp(-eta)) : exp(eta) / (1.0 + exp(eta));
+            const double eta = t1[j], ex = J->ps[j];
+            double p = (eta > 0 ? 1.0 : ex) / (1.0 + ex);
             if (p > pmax) pmax = p;
             J->ps[j] = p < 1.0 - 1e-6 ? p : 1.0 - 1e-6;
         }
@@ -584,8 +588,9 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
     double *beta = work, *S = beta + k, *a = S + k, *Vt = a + k, *rest = Vt + (size_t) k * k;
     const double *ye = dd->Y + (R_xlen_t) te * n, *yb = dd->Y + (R_xlen_t) tb * n;
     for (int q = 0, j = 0; q < J->nr; q++) {
-        const double *pe = ye + J->lo[q], *pb = yb + J->lo[q];
-        double *d = dy + j;
+        const double *restrict pe = ye + J->lo[q], *restrict pb = yb + J->lo[q];
+        double *restrict d = dy + j;
+        EXR_SIMD
         for (int i = 0; i < J->len[q]; i++) d[i] = pe[i] - pb[i];
         j += J->len[q];
     }
@@ -610,12 +615,14 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
     for (int c = 0; c < k; c++) S[c] = 0.0;
     for (int j0 = 0; j0 < m; j0 += DID_BLK) {
         const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
-        double *eb = e + j0;
-        const double *db = dy + j0;
+        double *restrict eb = e + j0;
+        const double *restrict db = dy + j0;
         if (method != DID_IPW) {
             memcpy(eb, db, (size_t) len * sizeof(double));
             for (int c = 0; c < k; c++) {
-                const double *xc = X + (R_xlen_t) c * m + j0, bc = beta[c];
+                const double *restrict xc = X + (R_xlen_t) c * m + j0;
+                const double bc = beta[c];
+                EXR_SIMD
                 for (int j = 0; j < len; j++) eb[j] -= xc[j] * bc;
             }
         }
@@ -644,15 +651,22 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
         const double *A = method == DID_DR ? J->Ae : J->Ady, *v0 = method == DID_DR ? e : dy;
         for (int j0 = 0; j0 < m; j0 += DID_BLK) {
             const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
-            for (int j = 0; j < len; j++) r[j] = X[j0 + j] * a[0];
+            double *restrict rb = r;
+            const double *restrict x0 = X + j0;
+            const double a0 = a[0];
+            EXR_SIMD
+            for (int j = 0; j < len; j++) rb[j] = x0[j] * a0;
             for (int c = 1; c < k; c++) {
-                const double *xc = X + (R_xlen_t) c * m + j0, ac = a[c];
-                for (int j = 0; j < len; j++) r[j] += xc[j] * ac;
+                const double *restrict xc = X + (R_xlen_t) c * m + j0;
+                const double ac = a[c];
+                EXR_SIMD
+                for (int j = 0; j < len; j++) rb[j] += xc[j] * ac;
             }
-            const double *Ab = A + j0, *vb = v0 + j0, *wt = J->wt + j0, *wc = J->wc + j0,
-                         *Hc = J->Hc + j0;
-            double *fb = inf + j0;
-            for (int j = 0; j < len; j++) fb[j] = Ab[j] * vb[j] - wt[j] * it + wc[j] * ic - Hc[j] * r[j];
+            const double *restrict Ab = A + j0, *restrict vb = v0 + j0, *restrict wt = J->wt + j0,
+                                   *restrict wc = J->wc + j0, *restrict Hc = J->Hc + j0;
+            double *restrict fb = inf + j0;
+            EXR_SIMD
+            for (int j = 0; j < len; j++) fb[j] = Ab[j] * vb[j] - wt[j] * it + wc[j] * ic - Hc[j] * rb[j];
         }
     } else {
         for (int j = 0; j < m; j++)
@@ -837,85 +851,97 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
 
 /* Columns taken together (one cache line of a table entry), and bytes (of
  * eight rows each) whose tables are built together: MBOOT_KC x MBOOT_QB x 256
- * doubles (32 KB), which stay in the L1 cache while every draw of the range
- * looks them up; the draws' partial sums of those columns (MBOOT_KC doubles a
- * draw) stream from L2. */
+ * doubles (64 KB, in the L1 and L2 caches) that every draw of the range looks
+ * up; the draws' partial sums of those columns (MBOOT_KC doubles a draw)
+ * stream from L2 and are read and written once for the MBOOT_QB bytes. */
 #define MBOOT_KC 8
+#define MBOOT_QB 4
 
-/* Vectorise a short loop of independent element-wise operations whatever the
- * compiler's cost model (OpenMP's simd directive; without OpenMP, a plain loop). */
-#ifdef _OPENMP
-#define EXR_SIMD _Pragma("omp simd")
-#else
-#define EXR_SIMD
-#endif
-#define MBOOT_QB 2
 
 /* Doubles of workspace exr_mboot_draws needs per thread: the tables of the 256
  * signed sums of eight rows for MBOOT_KC columns, for MBOOT_QB bytes at a time. */
-size_t exr_mboot_work_size(int K)
+size_t exr_mboot_work_size(void)
 {
-    (void) K;
     return (size_t) MBOOT_QB * 256 * MBOOT_KC;
+}
+
+/* Rows of the kernel's layout: m rounded up to whole blocks of MBOOT_QB bytes. */
+size_t exr_mboot_rows(int m)
+{
+    const size_t blk = 8 * MBOOT_QB;
+    return ((size_t) m + blk - 1) / blk * blk;
+}
+
+/*
+ * The kernel's layout of psi (m x K, column-major): twice its values (exact),
+ * by chunks of MBOOT_KC columns, chunk c a row-major exr_mboot_rows(m) x
+ * MBOOT_KC block at out + c rows MBOOT_KC, zero beyond the rows and columns
+ * (so that every loop of the kernel has fixed bounds); nz[c nblk + j] flags
+ * the blocks of 8 MBOOT_QB rows with a non-zero value in chunk c (nblk =
+ * rows / (8 MBOOT_QB)). out: ceil(K / MBOOT_KC) rows MBOOT_KC doubles.
+ */
+void exr_mboot_layout(const double *psi, int m, int K, double *out, unsigned char *nz)
+{
+    const size_t rows = exr_mboot_rows(m), nblk = rows / (8 * MBOOT_QB);
+    const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
+    memset(out, 0, (size_t) nchunk * rows * MBOOT_KC * sizeof(double));
+    memset(nz, 0, (size_t) nchunk * nblk);
+    for (int k = 0; k < K; k++) {
+        double *oc = out + (size_t) (k / MBOOT_KC) * rows * MBOOT_KC + k % MBOOT_KC;
+        unsigned char *nzc = nz + (size_t) (k / MBOOT_KC) * nblk;
+        const double *pk = psi + (R_xlen_t) k * m;
+        for (int i = 0; i < m; i++) {
+            oc[(size_t) i * MBOOT_KC] = 2.0 * pk[i];
+            if (pk[i] != 0.0) nzc[i / (8 * MBOOT_QB)] = 1;
+        }
+    }
 }
 
 /*
  * Kernel: multiplier bootstrap sums for draws b in [b0, b1).
- * psi: m x K influence functions stored row-major (row i is psi + i K);
+ * psi2, nz: psi (m x K) in the layout of exr_mboot_layout();
  * bits: the Rademacher signs, byte q of draw b at bits[q * B + b] (stored byte
  * by byte across draws, so that one byte position of every draw is contiguous),
- * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1);
+ * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1; the bits of rows
+ * beyond m are ignored);
  * S: output by chunks of MBOOT_KC columns, each B x MBOOT_KC row-major:
  * S[(c B + b) MBOOT_KC + j] = sum_i v_ib psi_ik with k = c MBOOT_KC + j
  * (ceil(K / MBOOT_KC) B MBOOT_KC doubles; a draw's partial sums of a chunk are one
  * aligned cache line, and a chunk's are contiguous).
- * work: exr_mboot_work_size(K). Each column's sum for a draw is accumulated
+ * work: exr_mboot_work_size(). Each column's sum for a draw is accumulated
  * byte by byte in the same order whatever the range of draws or the grouping
  * of columns and bytes, so splitting draws across threads does not change a
  * bit. Blocks of rows that are zero in every column of a chunk are skipped
  * (they would add zeros). The tables are built once per call: give a call
  * many draws. Pure: no R API.
  */
-void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits, int B, int b0,
-                     int b1, double *S, double *work)
+void exr_mboot_draws(const double *psi2, const unsigned char *nz, int m, int K,
+                     const unsigned char *bits, int B, int b0, int b1, double *S, double *work)
 {
-    const int nbyte = (m + 7) / 8;
-    for (int k0 = 0; k0 < K; k0 += MBOOT_KC) {
-        const int kc = K - k0 < MBOOT_KC ? K - k0 : MBOOT_KC;
-        double *Sc = S + (size_t) (k0 / MBOOT_KC) * B * MBOOT_KC;
+    const size_t rows = exr_mboot_rows(m), nblk = rows / (8 * MBOOT_QB);
+    const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
+    for (int c = 0; c < nchunk; c++) {
+        double *Sc = S + (size_t) c * B * MBOOT_KC;
+        const double *pc = psi2 + (size_t) c * rows * MBOOT_KC;
         memset(Sc + (size_t) b0 * MBOOT_KC, 0, (size_t) (b1 - b0) * MBOOT_KC * sizeof(double));
-        for (int q0 = 0; q0 < nbyte; q0 += MBOOT_QB) {
-            const int nq = nbyte - q0 < MBOOT_QB ? nbyte - q0 : MBOOT_QB;
+        for (size_t blk = 0; blk < nblk; blk++) {
             /* rows whose influence is zero in every column of the chunk (units
              * outside these cells: att_gt orders units by adoption group, so
              * they come in long runs) would add zeros: skipped */
-            const int z1 = 8 * (q0 + nq) < m ? 8 * (q0 + nq) : m;
-            int zero = 1;
-            for (int i = 8 * q0; i < z1 && zero; i++) {
-                const double *row = psi + (size_t) i * K + k0;
-                for (int k = 0; k < kc; k++) if (row[k] != 0.0) { zero = 0; break; }
-            }
-            if (zero) continue;
-            for (int qq = 0; qq < nq; qq++) {
-                double *tab = work + (size_t) qq * 256 * MBOOT_KC;
-                const int r0 = 8 * (q0 + qq), nr = m - r0 < 8 ? m - r0 : 8;
-                /* twice each row's values, zero beyond the rows and columns
-                 * (so every loop below runs over MBOOT_KC columns, with bounds
-                 * known to the compiler; the padding's sums are never read) */
-                double row2[8][MBOOT_KC];
-                for (int j = 0; j < 8; j++)
-                    for (int k = 0; k < MBOOT_KC; k++)
-                        row2[j][k] = j < nr && k < kc ? 2.0 * psi[(size_t) (r0 + j) * K + k0 + k] : 0.0;
-                /* tab[0] = -(sum of the rows); a set bit flips its row's sign */
+            if (!nz[(size_t) c * nblk + blk]) continue;
+            for (int qq = 0; qq < MBOOT_QB; qq++) {
+                double *restrict tab = work + (size_t) qq * 256 * MBOOT_KC;
+                const double *restrict r2 = pc + (blk * MBOOT_QB + qq) * 8 * MBOOT_KC;
+                /* tab[0] = -(sum of the rows); a set bit flips its row's sign
+                 * (adds twice the row) */
                 for (int k = 0; k < MBOOT_KC; k++) {
                     double s = 0.0;
-                    if (k < kc)
-                        for (int j = 0; j < nr; j++) s -= psi[(size_t) (r0 + j) * K + k0 + k];
+                    for (int j = 0; j < 8; j++) s -= 0.5 * r2[j * MBOOT_KC + k];
                     tab[k] = s;
                 }
                 for (int j = 0; j < 8; j++) {
                     const int lo = 1 << j;
-                    const double *restrict rj = row2[j];
+                    const double *restrict rj = r2 + j * MBOOT_KC;
                     for (int v = lo; v < 2 * lo; v++) {
                         double *restrict t = tab + (size_t) v * MBOOT_KC;
                         const double *restrict t0 = tab + (size_t) (v - lo) * MBOOT_KC;
@@ -924,30 +950,21 @@ void exr_mboot_draws(const double *psi, int m, int K, const unsigned char *bits,
                     }
                 }
             }
-            const unsigned char *bq = bits + (size_t) q0 * B;
-            if (nq == MBOOT_QB) {
-                /* the full block, with the loop bounds known to the compiler */
-                for (int b = b0; b < b1; b++) {
-                    double *restrict sb = Sc + (size_t) b * MBOOT_KC;
-                    double acc[MBOOT_KC];
-                    for (int k = 0; k < MBOOT_KC; k++) acc[k] = sb[k];
-                    for (int qq = 0; qq < MBOOT_QB; qq++) {
-                        const double *restrict t =
-                            work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
-                        EXR_SIMD
-                        for (int k = 0; k < MBOOT_KC; k++) acc[k] += t[k];
-                    }
-                    for (int k = 0; k < MBOOT_KC; k++) sb[k] = acc[k];
-                }
-            } else {
-                for (int b = b0; b < b1; b++) {
-                    double *restrict sb = Sc + (size_t) b * MBOOT_KC;
-                    for (int qq = 0; qq < nq; qq++) {
-                        const double *restrict t =
-                            work + ((size_t) qq * 256 + bq[(size_t) qq * B + b]) * MBOOT_KC;
-                        for (int k = 0; k < MBOOT_KC; k++) sb[k] += t[k];
-                    }
-                }
+            /* each draw's sums take the block's bytes in order,
+             * ((s + t0) + t1) + ..., one vectorised loop over the columns */
+            const unsigned char *restrict c0 = bits + blk * MBOOT_QB * (size_t) B,
+                                *restrict c1 = c0 + B, *restrict c2 = c0 + 2 * (size_t) B,
+                                *restrict c3 = c0 + 3 * (size_t) B;
+            const double *restrict w0 = work, *restrict w1 = work + 256 * MBOOT_KC,
+                                   *restrict w2 = work + 512 * MBOOT_KC, *restrict w3 = work + 768 * MBOOT_KC;
+            for (int b = b0; b < b1; b++) {
+                double *restrict sb = Sc + (size_t) b * MBOOT_KC;
+                const double *restrict t0 = w0 + (size_t) c0[b] * MBOOT_KC,
+                                       *restrict t1 = w1 + (size_t) c1[b] * MBOOT_KC,
+                                       *restrict t2 = w2 + (size_t) c2[b] * MBOOT_KC,
+                                       *restrict t3 = w3 + (size_t) c3[b] * MBOOT_KC;
+                EXR_SIMD
+                for (int k = 0; k < MBOOT_KC; k++) sb[k] = (((sb[k] + t0[k]) + t1[k]) + t2[k]) + t3[k];
             }
         }
     }
@@ -975,7 +992,8 @@ static double q_type1(const double *x, int n, double p)
  *   psi   m x K double matrix: influence functions (unit rows, or cluster sums)
  *   B     number of draws; level confidence level of the uniform band; cores
  * Draws B x m Rademacher signs from R's RNG (main thread, 24 per unif_rand,
- * draw by draw), then in parallel over draws the bootstrap statistics
+ * byte position by byte position: the signs of rows 8q+1..8q+8 of every draw,
+ * then of the next eight rows), then in parallel over draws the bootstrap statistics
  * draws[b, k] = sqrt(m) mean_i v_ib psi_ik. Returns list(draws = B x K,
  * sigma = K (interquartile range of each column over that of the standard
  * normal; NA for degenerate columns, whose squared sum is below
@@ -996,41 +1014,35 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     for (R_xlen_t i = 0; i < (R_xlen_t) m * K; i++)
         if (!(fabs(psi[i]) <= DBL_MAX)) exr_raise("psi", "has non-finite values");
 
-    /* row-major copy, so that a row's K values are contiguous */
-    double *pr = (double *) R_alloc((size_t) m * K, sizeof(double));
-    for (int i0 = 0; i0 < m; i0 += 64) {   /* by blocks of rows, which stay in cache */
-        const int i1 = m - i0 < 64 ? m : i0 + 64;
-        for (int k = 0; k < K; k++)
-            for (int i = i0; i < i1; i++) pr[(size_t) i * K + k] = psi[i + (R_xlen_t) k * m];
-    }
+    /* the kernel's layout: twice the values, by chunks of columns, padded */
+    const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
+    const size_t rows = exr_mboot_rows(m);
+    double *pr = (double *) R_alloc((size_t) nchunk * rows * MBOOT_KC, sizeof(double));
+    unsigned char *nz = (unsigned char *) R_alloc((size_t) nchunk * rows / (8 * MBOOT_QB), 1);
+    exr_mboot_layout(psi, m, K, pr, nz);
 
-    /* all signs first, in the main thread */
+    /* all signs first, in the main thread, in the order the kernel reads
+     * them: byte q of every draw, then byte q + 1 (byte q of draw b is byte
+     * q B + b of the sequence; the last byte of a draw carries m % 8 signs,
+     * and its unused bits are ignored: their rows are zero in the tables) */
     const size_t nbyte = (size_t) (m + 7) / 8;
-    unsigned char *bits = (unsigned char *) R_alloc((size_t) B * nbyte, 1);
-    /* drawn draw by draw (byte q of draw b is byte b * nbyte + q of the
-     * sequence), then stored transposed, in tiles */
     const size_t nall = (size_t) B * nbyte;
-    unsigned char *seq = (unsigned char *) R_alloc(nall, 1);
+    /* the kernel reads whole blocks of bytes: the padding rows' are zero */
+    unsigned char *bits = (unsigned char *) R_alloc((size_t) B * (rows / 8), 1);
+    memset(bits + nall, 0, (size_t) B * (rows / 8) - nall);
     GetRNGstate();
     /* three bytes (24 uniform bits) per uniform: every generator of R
      * resolves at least 2^-30 */
     for (size_t r = 0; r < nall; r += 3) {
         unsigned int v = (unsigned int) (unif_rand() * 16777216.0);
-        seq[r] = (unsigned char) (v & 0xFF);
-        if (r + 1 < nall) seq[r + 1] = (unsigned char) ((v >> 8) & 0xFF);
-        if (r + 2 < nall) seq[r + 2] = (unsigned char) (v >> 16);
+        bits[r] = (unsigned char) (v & 0xFF);
+        if (r + 1 < nall) bits[r + 1] = (unsigned char) ((v >> 8) & 0xFF);
+        if (r + 2 < nall) bits[r + 2] = (unsigned char) (v >> 16);
     }
     PutRNGstate();
-    for (size_t b0 = 0; b0 < (size_t) B; b0 += 64)
-        for (size_t q0 = 0; q0 < nbyte; q0 += 64)
-            for (size_t b = b0; b < b0 + 64 && b < (size_t) B; b++)
-                for (size_t q = q0; q < q0 + 64 && q < nbyte; q++) bits[q * B + b] = seq[b * nbyte + q];
-    /* the last byte of each draw carries m % 8 signs; unused bits are ignored
-     * by the table (their rows are zero) */
 
-    const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
     double *S = (double *) R_alloc((size_t) nchunk * B * MBOOT_KC, sizeof(double));
-    size_t ws = exr_mboot_work_size(K);
+    size_t ws = exr_mboot_work_size();
     double **tw = (double **) R_alloc(nth, sizeof(double *));
     for (int t = 0; t < nth; t++) tw[t] = (double *) R_alloc(ws, sizeof(double));
     /* rounds of draws with an interrupt check between them; each call of the
@@ -1049,7 +1061,7 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
 #endif
             int len = r1 - r0, chunk = (len + nt - 1) / nt;
             int b0 = r0 + tid * chunk, b1 = b0 + chunk < r1 ? b0 + chunk : r1;
-            if (b0 < b1) exr_mboot_draws(pr, m, K, bits, B, b0, b1, S, tw[tid]);
+            if (b0 < b1) exr_mboot_draws(pr, nz, m, K, bits, B, b0, b1, S, tw[tid]);
         }
         R_CheckUserInterrupt();
     }

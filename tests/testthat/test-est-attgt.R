@@ -168,7 +168,7 @@ test_that("the multiplier bootstrap in C equals a slow R version of the same dra
   bytes <- as.vector(rbind(v %% 256, (v %/% 256) %% 256, v %/% 65536))[seq_len(B * nbyte)]
   signs <- matrix(0, B, m)
   for (b in seq_len(B)) for (i in seq_len(m)) {
-    byte <- bytes[(b - 1) * nbyte + (i - 1) %/% 8 + 1]
+    byte <- bytes[((i - 1) %/% 8) * B + b]
     signs[b, i] <- if (bitwAnd(byte, 2^((i - 1) %% 8)) > 0) 1 else -1
   }
   slow <- sqrt(m) * signs %*% psi / m

@@ -114,3 +114,24 @@ test_that("logit from a far start (step halving, the line search's comparisons) 
     expect_lt(rel_diff(sqrt(diag(V)), unname(sqrt(diag(vcov(g))))), 1e-7)
   }
 })
+
+test_that("logit with indices far into both tails (the vectorised exponential) equals glm", {
+  # |x'b| up to about 35: the information weights p (1 - p) span fifteen
+  # orders of magnitude, and the score and information come from the
+  # package's own exponential (exr_exp_negabs) rather than exp()
+  set.seed(22)
+  n <- 4000
+  d <- data.frame(x = runif(n, -25, 25), z = rnorm(n))
+  d$y <- rbinom(n, 1, plogis(0.5 + 1.3 * d$x + d$z))
+  # (probabilities within 1e-10 of 0 or 1: both warn, as they should)
+  g <- suppressWarnings(glm(y ~ x + z, binomial("logit"), d,
+                            control = glm.control(epsilon = 1e-15, maxit = 200)))
+  expect_warning(fit <- logit(y ~ x + z, d), "numerically 0 or 1")
+  expect_lt(rel_diff(unname(coef(fit)), unname(coef(g))), 1e-9)
+  expect_lt(rel_diff(sqrt(diag(vcov(fit))), sqrt(diag(vcov(g)))), 1e-8)
+  expect_equal(as.numeric(logLik(fit)), as.numeric(logLik(g)), tolerance = 1e-12)
+  # beyond exp()'s range: no NaN, the start is kept finite
+  X <- cbind(1, c(-800, -1, 1, 800, 2, -2))
+  r <- .Call(exportres:::C_binary_fit, X, c(0, 1, 0, 1, 1, 0), NULL, 1L, c(0, 1), c(1, 1e-20, 1))
+  expect_true(all(is.finite(r$coefficients)))
+})
