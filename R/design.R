@@ -62,9 +62,9 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
               class(y)[1L], ".")
   }
   y <- as.numeric(y)
-  check_finite(y, deparse1(fml$lhs))
+  y_scan <- check_finite(y, deparse1(fml$lhs))
   if (length(y) != n_all) exr_error("formula", "the response has the wrong length.")
-  if (anyNA(y) && all(is.na(y))) {
+  if (y_scan[3L] > 0 && y_scan[3L] == length(y)) {
     exr_error("formula", "the response '", deparse1(fml$lhs), "' is entirely NA.")
   }
 
@@ -78,8 +78,8 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   cl_vals <- lapply(cl_terms, function(term) fe_column(data, term))
   w <- weights_vector(weights, data)
 
-  ok <- if (response) not_na(y) else TRUE
-  for (mf in frames) if (anyNA(mf, recursive = TRUE)) ok <- ok & stats::complete.cases(mf)
+  ok <- if (response && y_scan[3L] > 0) !is.na(y) else TRUE
+  for (mf in frames) if (attr(mf, "has_na")) ok <- ok & stats::complete.cases(mf)
   for (v in c(fe_vals, cl_vals)) ok <- ok & not_na(v)
   if (!is.null(w)) ok <- ok & not_na(w)
   if (!is.null(extra)) for (v in extra) ok <- ok & not_na(v)
@@ -123,10 +123,10 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
 
   # a constant response leaves nothing to explain: every slope is 0 with
   # standard error 0, and the R-squared 0/0 (fixest stops here too)
-  # (min and max: no copy of y and no logical vector; y is finite on these rows)
+  # (with every row used, the smallest and largest value from the scan above)
   if (response && length(fml$lhs)) {
     y_ok <- if (all_ok) y else y[ok]
-    if (min(y_ok) == max(y_ok)) {
+    if (if (all_ok) y_scan[4L] == y_scan[5L] else min(y_ok) == max(y_ok)) {
       y1 <- y_ok[1L]
       exr_error("formula", "the response '", deparse1(fml$lhs), "' is constant (", format(y1),
                 ") on the rows used; there is nothing to explain.")
@@ -174,17 +174,22 @@ part_frame <- function(form, data, env, part) {
   if (nrow(mf) != nrow(data) && length(attr(stats::terms(mf), "term.labels"))) {
     exr_error("formula", "the ", part_label(part), " do not have one value per row of `data`.")
   }
+  has_na <- FALSE
   for (nm in names(mf)) {
     v <- mf[[nm]]
     if (!is.numeric(v) && !is.logical(v) && !is.factor(v) && !is.character(v)) {
       exr_error("formula", "the variable '", nm, "' must be numeric or a factor, not ",
                 class(v)[1L], ".")
     }
-    check_finite(v, nm)
-    if (length(v) && anyNA(v) && all(is.na(v))) {
+    n_na <- if (is.double(v)) check_finite(v, nm)[3L] else if (anyNA(v)) sum(is.na(v)) else 0
+    if (length(v) && n_na == length(v)) {
       exr_error("formula", "the variable '", nm, "' is entirely NA.")
     }
+    has_na <- has_na || n_na > 0
   }
+  # whether a row may be incomplete: build_design() looks for the complete
+  # rows only then
+  attr(mf, "has_na") <- has_na
   mf
 }
 
@@ -199,8 +204,11 @@ muffle_nan <- function(expr) {
 # So are magnitudes whose cross-products would overflow or underflow double
 # precision (beyond 1e100, or a non-zero column below 1e-100): least squares on
 # them would drop the variable as collinear or return Inf, never the answer.
+# Returns finite_scan()'s summary of a double vector (NULL for others): the
+# number of non-finite values, the largest magnitude, the number of NAs, the
+# smallest and largest value, for the caller's other checks.
 check_finite <- function(v, name, arg = "formula") {
-  if (!is.double(v)) return(invisible(v))
+  if (!is.double(v)) return(invisible(NULL))
   scan <- .Call(C_finite_scan, v)
   if (scan[1L] > 0) {
     exr_error(arg, "'", name, "' has non-finite values (Inf or NaN: a log of a non-positive ",
@@ -211,7 +219,7 @@ check_finite <- function(v, name, arg = "formula") {
               ": its cross-products would ", if (scan[2L] > 1) "overflow" else "underflow",
               " double precision; rescale it (e.g. to thousands or millions).")
   }
-  invisible(v)
+  invisible(scan)
 }
 
 # The magnitudes a variable may take (largest |value| of a non-zero column).

@@ -85,12 +85,13 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
     time <- as.numeric(time)
-    # (without NAs, min and max: no logical vector of the rows)
-    inf_t <- if (n && !anyNA(time)) min(time) == -Inf || max(time) == Inf else any(is.infinite(time))
-    if (inf_t) exr_error(arg, "the time column has infinite values.")
+    # one scan: infinite values (or NaN, which counts as missing), NAs, range
+    t_scan <- .Call(C_finite_scan, time)
+    if (t_scan[1L] > 0 && any(is.infinite(time))) exr_error(arg, "the time column has infinite values.")
+    t_na <- t_scan[1L] + t_scan[3L] > 0
   }
   # codes without copies when no row is missing an id or time (the usual case)
-  if (!anyNA(id) && (is.null(time) || !anyNA(time))) {
+  if (!anyNA(id) && (is.null(time) || !t_na)) {
     valid <- rep(TRUE, n)
     idc <- if (n) codes_of(id) else integer(0)
   } else {
@@ -103,9 +104,16 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   # the rows sorted by unit, then time (stably, as order(idc, time)), by
   # counting in C, and the first repeated (id, time) pair
   so <- .Call(C_panel_order, as.integer(idc), time, as.integer(G))
-  # (min and max, not range(), which copies its argument)
-  tv <- if (is.null(time) || length(so$order) == n) time else time[valid]
-  rng <- if (!is.null(time) && length(so$order)) c(min(tv), max(tv)) else c(0, 0)
+  # the periods' range: from the scan when every row is in a unit (min and
+  # max of the valid rows otherwise, not range(), which copies its argument)
+  rng <- if (is.null(time) || !length(so$order)) {
+    c(0, 0)
+  } else if (length(so$order) == n) {
+    t_scan[4:5]
+  } else {
+    tv <- time[valid]
+    c(min(tv), max(tv))
+  }
   pi <- list(id = idc, time = time, valid = valid, order = so$order, start = so$start,
              n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)
   if (check && !is.null(time) && so$dup > 0L) {

@@ -63,27 +63,38 @@ SEXP group_codes_count(SEXP x)
 /*
  * .Call entry: finite_scan(x)
  * One pass over a double vector: c(number of values that are infinite or NaN
- * but not NA, largest magnitude of the finite values). R's NA_real_ is a NaN
- * with a payload; those rows are missing, not invalid.
+ * but not NA, largest magnitude of the finite values, number of NAs, smallest
+ * and largest finite value (Inf and -Inf when there is none)). R's NA_real_ is
+ * a NaN with a payload; those rows are missing, not invalid. The one scan
+ * serves every check of a column: non-finite values, magnitude, missing
+ * values, constancy.
  */
 SEXP finite_scan(SEXP x)
 {
     const double *v = exr_real_arg(x, -1, "x");
     R_xlen_t n = XLENGTH(x);
-    SEXP out = PROTECT(allocVector(REALSXP, 2));
-    double bad = 0, big = 0;
+    SEXP out = PROTECT(allocVector(REALSXP, 5));
+    double bad = 0, big = 0, na = 0, lo = R_PosInf, hi = R_NegInf;
     /* a <= DBL_MAX: finite (false for Inf and NaN), without a call of
      * R_finite() per value */
     for (R_xlen_t i = 0; i < n; i++) {
-        double a = fabs(v[i]);
+        const double vi = v[i], a = fabs(vi);
         if (a <= DBL_MAX) {
             if (a > big) big = a;
-        } else if (!R_IsNA(v[i])) {
+            if (vi < lo) lo = vi;
+            if (vi > hi) hi = vi;
+        } else if (R_IsNA(vi)) {
+            na++;
+        } else {
             bad++;
         }
     }
-    REAL(out)[0] = bad;
-    REAL(out)[1] = big;
+    double *o = REAL(out);
+    o[0] = bad;
+    o[1] = big;
+    o[2] = na;
+    o[3] = lo;
+    o[4] = hi;
     UNPROTECT(1);
     return out;
 }
