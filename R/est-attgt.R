@@ -141,6 +141,7 @@ att_gt <- function(formula, data, panel = NULL, adopt, control = c("never", "not
   if (length(d$cluster) > 1L) exr_error("cluster", "at most one cluster variable (beyond the unit).")
   s <- attgt_panel(d, data, pv, adopt, anticipation, control)
   cells <- attgt_cells(s, control, base, anticipation)
+  s <- attgt_data(s, d, sort(unique(cells$x_index[!cells$reference])))
   attgt_fit(s, cells, d, fml, method, control, base, anticipation, boot, level, boot_se, cores,
             call, formula, pv, adopt)
 }
@@ -196,16 +197,16 @@ adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
 
 # The balanced panel of units x periods from the design's rows: panel_index()
 # sorts the rows by unit and time, and the C code reads each unit's adoption
-# period and checks constancy within units and balance (attgt_layout), then
-# lays the kept units' outcomes and covariates out by period in one pass and
-# gives each period's cross-product of the covariates, for the rank check
-# (attgt_reshape).
+# period and checks constancy within units and balance (attgt_layout). The
+# outcomes and covariates are laid out by period afterwards (attgt_data()),
+# once the cells say which periods' covariates are used.
 attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   rows <- if (all(d$keep)) NULL else which(d$keep)
   sub <- function(v) if (is.null(rows)) v else v[rows]
   g_rows <- adoption_values(data, adopt, rows, double = FALSE)
   id <- sub(data[[pv[1L]]])
-  tm <- as.numeric(sub(data[[pv[2L]]]))
+  tm <- sub(data[[pv[2L]]])
+  if (!is.integer(tm) || is.factor(tm)) tm <- as.numeric(tm)   # integer periods: no copy
   pidx <- panel_index(id, tm, check = TRUE)
   cl0 <- if (length(d$cluster)) d$cluster[[1L]] else NULL
   lay <- .Call(C_attgt_layout, pidx$order, pidx$start, tm, g_rows, d$weights, cl0)
@@ -215,7 +216,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
               format(id[unit_row(lay$adopt_varies)]), " has several); treatment is irreversible.")
   }
   ua <- lay$unit_adopt
-  periods <- if (lay$extra > 0L) sort(unique(tm)) else lay$periods
+  periods <- if (lay$extra > 0L) sort(unique(as.numeric(tm))) else lay$periods
   adoption_check(ua, c(periods[1L], periods[length(periods)]))
   nT <- length(periods)
   if (nT < 2L) exr_error("data", "att_gt() needs at least two periods.")
@@ -238,16 +239,13 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   if (lay$cl_varies > 0L) {
     exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
   }
-  # the covariates: plain columns (a list, not bound into a matrix) or a matrix
   k <- if (is.list(d$X)) length(d$X) else ncol(d$X)
-  X <- if (k > 0L) d$X else NULL
   # the kept units ordered by adoption period (never treated last, ties in
   # the order of their codes): the units of every cell are then a few runs of
   # consecutive units
   units <- which(keep_u)
   units <- units[order(ua[units])]
-  rr <- .Call(C_attgt_reshape, pidx$order, pidx$start, units, nT, d$y, X, d$weights)
-  first <- rr$first
+  first <- unit_row(units)
   n <- length(first)
   w <- if (is.null(d$weights)) NULL else d$weights[first]
   cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
@@ -258,24 +256,38 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
     exr_error("control", "there are no never-treated units to compare with; use ",
               "control = \"notyet\" (not-yet-treated units), or code the comparison units' adoption as NA.")
   }
-  # covariates: full rank in every period (a covariate without variation, or
-  # collinear with others, cannot be used), by the package's collinearity rule
-  # on each period's cross-product of (intercept, covariates)
-  xnames <- if (is.list(d$X)) names(d$X) else colnames(d$X)
-  if (k > 0L) {
-    nm <- c("(Intercept)", xnames)
-    for (t in seq_len(nT)) {
-      xtx <- matrix(rr$XtX[, , t], k + 1L, k + 1L, dimnames = list(nm, nm))
+  list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, periods = periods, n = n,
+       ids = id[first], n_rows = n * nT, xnames = if (is.list(d$X)) names(d$X) else colnames(d$X),
+       order = pidx$order, start = pidx$start, units = units)
+}
+
+# The outcomes by period (n x T) and the covariates of the periods `xper`
+# that the cells use (n x kx x S), in the units' order (attgt_reshape), with
+# the rank check: the covariates must have full rank in every such period (a
+# covariate without variation, or collinear with others, cannot be used), by
+# the package's collinearity rule on the period's cross-product of
+# (intercept, covariates).
+attgt_data <- function(s, d, xper) {
+  X <- if (s$k > 1L) d$X else NULL
+  rr <- .Call(C_attgt_reshape, s$order, s$start, s$units, length(s$periods), d$y, X, d$weights,
+              as.integer(xper))
+  if (s$k > 1L) {
+    nm <- c("(Intercept)", s$xnames)
+    for (q in seq_along(xper)) {
+      xtx <- matrix(rr$XtX[, , q], s$k, s$k, dimnames = list(nm, nm))
       dc <- drop_collinear_xtx(xtx, what = NULL)
       if (length(dc$dropped)) {
         exr_error("formula", "covariate(s) ", paste(dc$dropped, collapse = ", "),
                   " constant or collinear with the others across units in period ",
-                  format(periods[t]), ": remove them.")
+                  format(s$periods[xper[q]]), ": remove them.")
       }
     }
   }
-  list(Y = rr$Y, X = rr$X, k = k + 1L, w = w, cl = cl, G = G, groups = groups,
-       periods = periods, n = n, ids = id[first], n_rows = n * nT, xnames = xnames)
+  s$Y <- rr$Y
+  s$X <- rr$X
+  s$xper <- xper
+  s$order <- s$start <- s$units <- NULL
+  s
 }
 
 # The (g, t) cells, laid out as did's compute.att_gt2(): the period, base period
@@ -337,6 +349,9 @@ attgt_fit <- function(s, cells, d, fml, method, control, base, anticipation, boo
   est <- !cells$reference
   cm <- as.matrix(cells[, c("group", "t_index", "base_index", "x_index", "cutoff")])
   storage.mode(cm) <- "double"
+  # the covariates' period as its slice of s$X (1 for reference cells, not estimated)
+  slot <- match(cells$x_index, s$xper)
+  cm[, "x_index"] <- ifelse(is.na(slot), 1, slot)
   # cells with the same group, comparison units and covariate period form a
   # job: they share the propensity score, the regression's Gram matrix and
   # the projections of the influence function, computed once; within a group

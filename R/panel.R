@@ -84,7 +84,8 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   n <- length(id)
   if (!is.null(time)) {
     if (length(time) != n) exr_error(arg, "the time column does not match the id column.")
-    time <- as.numeric(time)
+    # integer times stay integer (no copy of the column); others become double
+    if (!is.integer(time) || is.factor(time)) time <- as.numeric(time)
     # one scan: infinite values (or NaN, which counts as missing), NAs, range
     t_scan <- .Call(C_finite_scan, time)
     if (t_scan[1L] > 0 && any(is.infinite(time))) exr_error(arg, "the time column has infinite values.")
@@ -112,7 +113,7 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
     t_scan[4:5]
   } else {
     tv <- time[valid]
-    c(min(tv), max(tv))
+    as.double(c(min(tv), max(tv)))
   }
   pi <- list(id = idc, time = time, valid = valid, order = so$order, start = so$start,
              n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)

@@ -62,7 +62,7 @@ SEXP group_codes_count(SEXP x)
 
 /*
  * .Call entry: finite_scan(x)
- * One pass over a double vector: c(number of values that are infinite or NaN
+ * One pass over a double (or integer) vector: c(number of values that are infinite or NaN
  * but not NA, largest magnitude of the finite values, number of NAs, smallest
  * and largest finite value (Inf and -Inf when there is none)). R's NA_real_ is
  * a NaN with a payload; those rows are missing, not invalid. The one scan
@@ -71,10 +71,33 @@ SEXP group_codes_count(SEXP x)
  */
 SEXP finite_scan(SEXP x)
 {
-    const double *v = exr_real_arg(x, -1, "x");
     R_xlen_t n = XLENGTH(x);
     SEXP out = PROTECT(allocVector(REALSXP, 5));
     double bad = 0, big = 0, na = 0, lo = R_PosInf, hi = R_NegInf;
+    if (TYPEOF(x) == INTSXP) {   /* an integer column: NAs and range only */
+        const int *xi = INTEGER(x);
+        int ilo = INT_MAX, ihi = INT_MIN;
+        for (R_xlen_t i = 0; i < n; i++) {
+            const int vi = xi[i];
+            if (vi == NA_INTEGER) { na++; continue; }
+            if (vi < ilo) ilo = vi;
+            if (vi > ihi) ihi = vi;
+        }
+        if (ilo <= ihi) {
+            lo = ilo;
+            hi = ihi;
+            big = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+        }
+        double *o = REAL(out);
+        o[0] = 0;
+        o[1] = big;
+        o[2] = na;
+        o[3] = lo;
+        o[4] = hi;
+        UNPROTECT(1);
+        return out;
+    }
+    const double *v = exr_real_arg(x, -1, "x");
     /* a <= DBL_MAX: finite (false for Inf and NaN), without a call of
      * R_finite() per value */
     for (R_xlen_t i = 0; i < n; i++) {
@@ -175,7 +198,7 @@ static void order_merge(int *pos, int len, const double *key, int *tmp)
 /*
  * .Call entry: panel_order(id, time, G)
  *   id    integer unit codes 1..G, NA for rows in no unit
- *   time  double times (no NA where id is not NA), or NULL
+ *   time  double or integer times (no NA where id is not NA), or NULL
  * The rows of the units sorted by unit, then time, stably (ties in their row
  * order): what order(id, time) gives on those rows, by counting (the codes
  * are dense) and, within a unit, a merge sort that is linear on rows already
@@ -188,7 +211,18 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
     const R_xlen_t n = XLENGTH(id_);
     if (n > INT_MAX - 1) exr_raise("id", "too many rows");
     const int *id = exr_int_arg(id_, n, "id");
-    const double *tm = isNull(time_) ? NULL : exr_real_arg(time_, n, "time");
+    /* time: double, or integer (read without a copy; converted only for a
+     * unit whose rows are out of time order) */
+    const double *tm = NULL;
+    const int *ti = NULL;
+    if (!isNull(time_)) {
+        if (TYPEOF(time_) == INTSXP) {
+            if (XLENGTH(time_) != n) exr_raise("time", "must have one value per row");
+            ti = INTEGER(time_);
+        } else {
+            tm = exr_real_arg(time_, n, "time");
+        }
+    }
     const int G = exr_scalar_int(G_, "G");
     if (G < 0) exr_raise("G", "must be non-negative");
     const char *nm[3] = {"order", "start", "dup"};
@@ -200,7 +234,7 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
     for (R_xlen_t i = 0; i < n; i++) {
         if (id[i] == NA_INTEGER) continue;
         if (id[i] < 1 || id[i] > G) exr_raise("id", "codes must be in 1..G");
-        if (tm && ISNAN(tm[i])) exr_raise("time", "NA time in a unit");
+        if ((tm && ISNAN(tm[i])) || (ti && ti[i] == NA_INTEGER)) exr_raise("time", "NA time in a unit");
         start[id[i]]++;
     }
     for (int g = 0; g < G; g++) start[g + 1] += start[g];
@@ -213,7 +247,7 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
     for (R_xlen_t i = 0; i < n; i++)
         if (id[i] != NA_INTEGER) o[fill[id[i] - 1]++] = (int) i;   /* 0-based for now */
     int dup = 0;
-    if (tm) {
+    if (tm || ti) {
         int maxlen = 0;
         for (int g = 0; g < G; g++)
             if (start[g + 1] - start[g] > maxlen) maxlen = start[g + 1] - start[g];
@@ -225,11 +259,16 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
              * case): no sort, and the repeated pair is the first tie */
             int sorted = 1, tie = -1;
             for (int j = 1; j < len && sorted; j++) {
-                double a = tm[seg[j - 1]], b = tm[seg[j]];
+                double a = tm ? tm[seg[j - 1]] : ti[seg[j - 1]], b = tm ? tm[seg[j]] : ti[seg[j]];
                 sorted = !(a > b);
                 if (a == b && tie < 0) tie = j;
             }
             if (!sorted) {
+                if (!tm) {   /* the first unit out of order: the times as doubles */
+                    double *td = (double *) R_alloc(n, sizeof(double));
+                    for (R_xlen_t i = 0; i < n; i++) td[i] = ti[i];
+                    tm = td;
+                }
                 order_merge(seg, len, tm, tmp);
                 tie = -1;
                 for (int j = 1; j < len && tie < 0; j++)

@@ -38,7 +38,7 @@ static const R_CallMethodDef call_entries[] = {
     CALLDEF(resample_fe_ls, 9),
     /* staggered adoption */
     CALLDEF(attgt_layout, 6),
-    CALLDEF(attgt_reshape, 7),
+    CALLDEF(attgt_reshape, 8),
     CALLDEF(attgt_cells, 9),
     CALLDEF(attgt_mboot, 4),
     /* measures */

@@ -102,7 +102,7 @@ static double did_sum(const double *a, int n)
  * .Call entry: attgt_layout(order, start, time, adopt, w, cl)
  *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
  *                 the G + 1 offsets of the G units in order
- *   time          the rows' periods (double); adopt the rows' adoption periods
+ *   time          the rows' periods (double or integer); adopt the rows' adoption periods
  *                 (double or integer; NA, NaN or 0: never treated); w the rows' weights
  *                 or NULL; cl the rows' cluster codes (integer) or NULL
  * One pass over the rows, unit by unit: each unit's adoption period (Inf for
@@ -116,7 +116,10 @@ static double did_sum(const double *a, int n)
 SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SEXP cl_)
 {
     const R_xlen_t nr = XLENGTH(time_);
-    const double *tm = exr_real_arg(time_, -1, "time");
+    /* time: double, or integer (read without a copy) */
+    const double *tmd = TYPEOF(time_) == INTSXP ? NULL : exr_real_arg(time_, -1, "time");
+    const int *tmi = TYPEOF(time_) == INTSXP ? INTEGER(time_) : NULL;
+#define TIME_AT(i) (tmd ? tmd[i] : (tmi[i] == NA_INTEGER ? NA_REAL : (double) tmi[i]))
     const int *ord = exr_int_arg(order_, -1, "order");
     const R_xlen_t nv = XLENGTH(order_);
     const int *start = exr_int_arg(start_, -1, "start");
@@ -169,12 +172,12 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     int T = gmax < 0 ? 0 : cnt[gmax], extra = 0;
     SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
     double *P = REAL(pr);
-    for (int t = 0; t < T; t++) P[t] = tm[ord[start[gmax] + t] - 1];
+    for (int t = 0; t < T; t++) P[t] = TIME_AT(ord[start[gmax] + t] - 1);
     for (int g = 0; g < G && !extra; g++) {
         const int *r = ord + start[g], len = start[g + 1] - start[g];
         int t = 0;
         for (int j = 0; j < len && !extra; j++) {
-            const double v = tm[r[j] - 1];
+            const double v = TIME_AT(r[j] - 1);
             while (t < T && P[t] < v) t++;
             if (t == T || P[t] != v) extra = 1;
         }
@@ -185,26 +188,30 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     SET_VECTOR_ELT(out, 6, ScalarInteger(extra));
     UNPROTECT(1);
     return out;
+#undef TIME_AT
 }
 
 /*
- * .Call entry: attgt_reshape(order, start, units, T, y, X, w)
+ * .Call entry: attgt_reshape(order, start, units, T, y, X, w, xper)
  *   order, start  as attgt_layout(); units: the units kept (1-based codes,
  *                 distinct, each with exactly T rows, one per period, in time
  *                 order), in the order wanted (att_gt: by adoption period)
  *   y             the design's response (rows); X NULL or its covariates
  *                 (rows x kx matrix, or a list of kx columns); w NULL or the
  *                 rows' weights
+ *   xper          the periods (1-based indices, S of them) whose covariates
+ *                 some cell uses: only those are laid out
  * One pass over the kept units' rows into the layout the cells read: by
  * period, then unit (a period's values of the units of a cell are then read
  * in order, not scattered over the rows).
- * Returns list(Y = n x T (unit u, period t), X = n x (kx T) (the kx
- * covariates of period 1, then of period 2, ...) or NULL, first = n, the
- * first design row (1-based) of each kept unit, units in the order given;
- * XtX = k x k x T (k = kx + 1), the weighted cross-products of
- * (1, covariates) over the kept units in each period, for the rank check).
+ * Returns list(Y = n x T (unit u, period t), X = n x kx x S (the covariates
+ * of period xper[s] in slice s) or NULL, first = n, the first design row
+ * (1-based) of each kept unit, units in the order given; XtX = k x k x S
+ * (k = kx + 1), the weighted cross-products of (1, covariates) over the
+ * kept units in each of those periods, for the rank check).
  */
-SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP X_, SEXP w_)
+SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP X_, SEXP w_,
+                   SEXP xper_)
 {
     const int *ord = exr_int_arg(order_, -1, "order");
     const R_xlen_t nv = XLENGTH(order_);
@@ -235,6 +242,10 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         }
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, nr, "w");
+    const int *xper = exr_int_arg(xper_, -1, "xper");
+    const int S = (int) XLENGTH(xper_);
+    for (int q = 0; q < S; q++)
+        if (xper[q] == NA_INTEGER || xper[q] < 1 || xper[q] > T) exr_raise("xper", "periods must be in 1..T");
     /* dest[g]: the position of unit g in the output, -1 when not kept */
     int *dest = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
     for (int g = 0; g < G; g++) dest[g] = -1;
@@ -252,11 +263,11 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     SEXP out = PROTECT(exr_named_list(4, nm));
     SEXP Ys = allocMatrix(REALSXP, n, T); SET_VECTOR_ELT(out, 0, Ys);
     SEXP fs = allocVector(INTSXP, n); SET_VECTOR_ELT(out, 2, fs);
-    SEXP xx = alloc3DArray(REALSXP, k, k, T); SET_VECTOR_ELT(out, 3, xx);
+    SEXP xx = alloc3DArray(REALSXP, k, k, S); SET_VECTOR_ELT(out, 3, xx);
     double *Y = REAL(Ys), *Xo = NULL, *XtX = REAL(xx);
     int *first = INTEGER(fs);
     if (kx > 0) {
-        SEXP Xs = allocMatrix(REALSXP, n, kx * T);
+        SEXP Xs = alloc3DArray(REALSXP, n, kx, S);
         SET_VECTOR_ELT(out, 1, Xs);
         Xo = REAL(Xs);
     }
@@ -280,17 +291,17 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
             const int u = dest[g];
             if (u < 0) continue;
             const int *r = ord + start[g];
-            for (int t = 0; t < T; t++) Xoc[u + t * step] = xc[r[t] - 1];
+            for (int q = 0; q < S; q++) Xoc[u + q * step] = xc[r[xper[q] - 1] - 1];
         }
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
      * package's cross-product, the intercept's row and corner by sums */
     double *M0 = (double *) R_alloc(kx > 0 ? (size_t) kx * kx : 1, sizeof(double));
-    for (int t = 0; t < T; t++) {
-        double *M = XtX + (size_t) t * k * k;
+    for (int q = 0; q < S; q++) {
+        double *M = XtX + (size_t) q * k * k;
         M[0] = wu ? did_sum(wu, n) : (double) n;
         if (kx == 0) continue;
-        const double *Xt = Xo + (R_xlen_t) t * kx * n;
+        const double *Xt = Xo + (R_xlen_t) q * kx * n;
         exr_crossprod(Xt, NULL, wu, n, kx, M0, NULL);
         for (int c = 0; c < kx; c++) {
             const double *xc = Xt + (R_xlen_t) c * n;
@@ -385,7 +396,7 @@ static int did_gram(const double *X, const double *w, int m, int k, double *XtX,
 }
 
 /*
- * Kernel: the job of cell (g, cut, period tx): its units (treated: G == g;
+ * Kernel: the job of cell (g, cut, covariates in slice tx of X): its units (treated: G == g;
  * comparison: never treated, or adopting after cut and not in g), their
  * design, and for dr and ipw the propensity-score logit (started from bstart
  * when given, else from the share of treated units), the capped scores, the
@@ -454,7 +465,7 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         J->wn[j] /= mw;
         J->wo[j] = J->wn[j] * (1.0 - J->D[j]);
     }
-    /* the design at period tx: intercept, then the covariates */
+    /* the design at the covariate period (slice tx): intercept, then the covariates */
     for (int j = 0; j < m; j++) J->X[j] = 1.0;
     for (int c = 1; c < k; c++) {
         const double *xc = dd->X + ((R_xlen_t) tx * dd->kx + c - 1) * n;
@@ -679,14 +690,14 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
 /*
  * .Call entry: attgt_cells(Y, X, w, G, cells, method, cores, jobs, head)
  *   Y      n x T double matrix: the outcome of each unit (rows) in each period
- *   X      NULL (no covariates) or an n x (kx T) double matrix: the kx
- *          covariates of period 1, then of period 2, ... (the intercept is
+ *   X      NULL (no covariates) or an n x kx x S double array: the kx
+ *          covariates in each of S periods (attgt_reshape(); the intercept is
  *          added here)
  *   w      NULL or n unit weights; G n adoption periods (Inf: never treated),
  *          sorted (units ordered by adoption period, never treated last)
  *   cells  K x 5 double matrix, one row per (g, t) cell: g; the period index
- *          (1-based) of t and of the base period; the period of the
- *          covariates; the comparison cutoff c (comparison units: G = Inf, or
+ *          (1-based) of t and of the base period; the slice of X holding
+ *          the covariates' period; the comparison cutoff c (comparison units: G = Inf, or
  *          G > c and G != g; Inf for never-treated comparisons)
  *   method 0 dr, 1 ipw, 2 reg; cores threads
  *   jobs   K ints: the cell's job (1..J; cells of a job share g, c and the
@@ -707,12 +718,14 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
     if (!isReal(Y_) || !isMatrix(Y_)) exr_raise("Y", "must be a double matrix");
     const int n = nrows(Y_), T = ncols(Y_);
     const double *Y = REAL(Y_);
-    int kx = 0;
+    int kx = 0, S = 0;
     const double *X = NULL;
     if (!isNull(X_)) {
-        if (!isReal(X_) || !isMatrix(X_) || nrows(X_) != n || ncols(X_) % T != 0)
-            exr_raise("X", "must be an n x (kx T) double matrix");
-        kx = ncols(X_) / T;
+        SEXP dm = getAttrib(X_, R_DimSymbol);
+        if (!isReal(X_) || XLENGTH(dm) != 3 || INTEGER(dm)[0] != n)
+            exr_raise("X", "must be an n x kx x S double array");
+        kx = INTEGER(dm)[1];
+        S = INTEGER(dm)[2];
         X = REAL(X_);
     }
     const double *w = isNull(w_) ? NULL : exr_real_arg(w_, n, "w");
@@ -732,8 +745,10 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
     for (int c = 0; c < K; c++) {
         if (jobs[c] < 0 || jobs[c] > J) exr_raise("jobs", "must be in 0..length(head)");
         for (int j = 1; j <= 3; j++) {
-            double v = cl[c + (R_xlen_t) j * K];
-            if (!(v >= 1 && v <= T && v == floor(v))) exr_raise("cells", "bad period index");
+            /* the period and base period index Y's T columns, the covariate
+             * period X's S slices (any value without covariates) */
+            const double v = cl[c + (R_xlen_t) j * K], hi = j < 3 ? T : (X ? S : R_PosInf);
+            if (!(v >= 1 && v <= hi && v == floor(v))) exr_raise("cells", "bad period index");
         }
     }
     for (int j = 0; j < J; j++)

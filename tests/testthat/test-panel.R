@@ -44,6 +44,12 @@ test_that("panel_index sorts rows by unit then time as order() does, and finds r
   expect_identical(pi$order, rows[order(idc[rows], tm[rows])])
   expect_identical(pi$start, as.integer(c(0L, cumsum(tabulate(idc[rows], max(idc[rows]))))))
   expect_identical(c(pi$tmin, pi$span), c(min(tm[rows]), diff(range(tm[rows])) + 1))
+  # integer times (read without a copy): the same index, unsorted units included
+  pint <- exportres:::panel_index(id, as.integer(tm))
+  expect_true(is.integer(pint$time))
+  for (nm in c("id", "valid", "order", "start", "n_groups", "tmin", "span")) {
+    expect_identical(pint[[nm]], pi[[nm]])
+  }
   # rows already in order, and no time: rows by unit in their original order
   srt <- pi$order
   p2 <- exportres:::panel_index(id[srt], tm[srt])
