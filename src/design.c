@@ -258,10 +258,18 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
             /* one pass when the unit's rows are in time order (the usual
              * case): no sort, and the repeated pair is the first tie */
             int sorted = 1, tie = -1;
-            for (int j = 1; j < len && sorted; j++) {
-                double a = tm ? tm[seg[j - 1]] : ti[seg[j - 1]], b = tm ? tm[seg[j]] : ti[seg[j]];
-                sorted = !(a > b);
-                if (a == b && tie < 0) tie = j;
+            if (tm) {
+                for (int j = 1; j < len && sorted; j++) {
+                    const double a = tm[seg[j - 1]], b = tm[seg[j]];
+                    sorted = !(a > b);
+                    if (a == b && tie < 0) tie = j;
+                }
+            } else {
+                for (int j = 1; j < len && sorted; j++) {
+                    const int a = ti[seg[j - 1]], b = ti[seg[j]];
+                    sorted = a <= b;
+                    if (a == b && tie < 0) tie = j;
+                }
             }
             if (!sorted) {
                 if (!tm) {   /* the first unit out of order: the times as doubles */

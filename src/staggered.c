@@ -96,6 +96,20 @@ static double did_sum(const double *a, int n)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* S[c] += sum over rows [j0, j0 + len) of v x_c, for the k columns of X (m
+ * rows; v the block's len values): four columns a pass (exr_dots4). */
+static void did_xdots(const double *X, int m, int k, int j0, const double *v, int len, double *S)
+{
+    const double *cols[4];
+    double d4[4];
+    for (int c0 = 0; c0 < k; c0 += 4) {
+        const int q = k - c0 < 4 ? k - c0 : 4;
+        for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (c0 + j) * m + j0;
+        exr_dots4(v, cols, q, len, d4);
+        for (int j = 0; j < q; j++) S[c0 + j] += d4[j];
+    }
+}
+
 /* ---- the panel layout ---------------------------------------------------- */
 
 /*
@@ -520,12 +534,16 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
             for (int j = 0; j < m; j++) t2[j] = J->ps[j] * (1.0 - J->ps[j]) * J->wn[j];
             if (did_wls(X, NULL, t2, m, k, NULL, J->Vps, rest, iwork)) { J->status = 3; return; }
         }
+        double *restrict wt = J->wt, *restrict wc = J->wc, *restrict Hc = J->Hc;
+        const double *restrict Dv = J->D, *restrict ps = J->ps, *restrict wn = J->wn;
+        EXR_SIMD
         for (int j = 0; j < m; j++) {
-            const double D = J->D[j], p = J->ps[j];
-            const int keep = D > 0.5 ? 1 : p < 0.995;
-            J->wt[j] = keep * J->wn[j] * D;
-            J->wc[j] = keep * J->wn[j] * p * (1.0 - D) / (1.0 - p);
-            J->Hc[j] = J->wn[j] * (D - p);
+            const double D = Dv[j], p = ps[j];
+            /* kept: treated, or a comparison unit with p < 0.995 (as 0/1) */
+            const double keep = D > 0.5 ? 1.0 : (p < 0.995 ? 1.0 : 0.0);
+            wt[j] = keep * wn[j] * D;
+            wc[j] = keep * wn[j] * p * (1.0 - D) / (1.0 - p);
+            Hc[j] = wn[j] * (D - p);
         }
     } else {
         for (int j = 0; j < m; j++) J->wt[j] = J->wc[j] = J->wn[j] * J->D[j];
@@ -555,16 +573,24 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     if (!(mwt > 0) || !(mwc > 0)) { J->status = 4; return; }
     J->mwt = mwt;
     J->mwc = mwc;
-    for (int c = 0; c < k; c++) J->M3[c] = exr_dot(X + (R_xlen_t) c * m, J->wc, NULL, m) / dn;
+    for (int c = 0; c < k; c++) J->M3[c] = 0.0;
+    did_xdots(X, m, k, 0, J->wc, m, J->M3);
+    for (int c = 0; c < k; c++) J->M3[c] /= dn;
     if (method == DID_DR) {
         /* c1 = n Vor M1 and c3 = n Vor M3: x'c1 in t1, x'c3 in t2 */
         double *M1 = kv, *a = kv + k;
-        for (int c = 0; c < k; c++) M1[c] = exr_dot(X + (R_xlen_t) c * m, J->wt, NULL, m) / dn;
+        for (int c = 0; c < k; c++) M1[c] = 0.0;
+        did_xdots(X, m, k, 0, J->wt, m, M1);
+        for (int c = 0; c < k; c++) M1[c] /= dn;
         did_project(X, m, k, Vor, M1, dn, a, t1);
         did_project(X, m, k, Vor, J->M3, dn, a, t2);
+        double *restrict Ae = J->Ae, *restrict Hc = J->Hc;
+        const double *restrict wt = J->wt, *restrict wc = J->wc, *restrict wo = J->wo,
+                               *restrict p1 = t1, *restrict p3 = t2;
+        EXR_SIMD
         for (int j = 0; j < m; j++) {
-            J->Ae[j] = (J->wt[j] - J->wo[j] * t1[j]) / mwt - (J->wc[j] - J->wo[j] * t2[j]) / mwc;
-            J->Hc[j] /= mwc;
+            Ae[j] = (wt[j] - wo[j] * p1[j]) / mwt - (wc[j] - wo[j] * p3[j]) / mwc;
+            Hc[j] /= mwc;
         }
     } else if (method == DID_IPW) {
         for (int j = 0; j < m; j++) {
@@ -612,8 +638,11 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
             for (int c = 0; c < k; c++) S[c] = 0.0;
             for (int j0 = 0; j0 < m; j0 += DID_BLK) {
                 const int len = m - j0 < DID_BLK ? m - j0 : DID_BLK;
-                for (int c = 0; c < k; c++)
-                    S[c] += exr_dot(X + (R_xlen_t) c * m + j0, dy + j0, J->wo + j0, len);
+                double *restrict vb = r;   /* wo dy on the block */
+                const double *restrict wob = J->wo + j0, *restrict db = dy + j0;
+                EXR_SIMD
+                for (int j = 0; j < len; j++) vb[j] = wob[j] * db[j];
+                did_xdots(X, m, k, j0, vb, len, S);
             }
             info = exr_ls_chol(J->XtXo, S, k, J->cols, k, beta, Vt, rest, iwork);
         } else {
@@ -641,13 +670,18 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
             st += exr_dot(J->wt + j0, db, NULL, len);
             for (int j = 0; j < len; j++) sc += J->wc[j0 + j] * (db[j] - eb[j]);
         } else {
-            const double *v = method == DID_DR ? eb : db;
+            const double *restrict v = method == DID_DR ? eb : db;
             st += exr_dot(J->wt + j0, v, NULL, len);
-            sc += exr_dot(J->wc + j0, v, NULL, len);
-            /* colSums(wc v X), for M = colMeans(wc (v - eta_c) X) */
-            for (int c = 0; c < k; c++) S[c] += exr_dot(X + (R_xlen_t) c * m + j0, v, J->wc + j0, len);
+            /* colSums(wc v X), for M = colMeans(wc (v - eta_c) X); its
+             * intercept's entry is sum(wc v) */
+            double *restrict vb = r;
+            const double *restrict wcb = J->wc + j0;
+            EXR_SIMD
+            for (int j = 0; j < len; j++) vb[j] = wcb[j] * v[j];
+            did_xdots(X, m, k, j0, vb, len, S);
         }
     }
+    if (method != DID_REG) sc = S[0];
     eta_t = st / dn / J->mwt;
     eta_c = sc / dn / J->mwc;
     const double it = eta_t / J->mwt, ic = eta_c / J->mwc;
