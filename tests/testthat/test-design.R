@@ -147,3 +147,16 @@ test_that("drop_collinear_xtx() keeps what drop_collinear() keeps, in formula or
   expect_message(exportres:::drop_collinear_xtx(crossprod(X)), "dropped collinear")
   expect_error(.Call(exportres:::C_collinear_keep_xtx, X, NULL, 1e-10), "square")
 })
+
+test_that("finite_scan: non-finite count, magnitude, NAs and range in one pass", {
+  scan <- function(x) .Call(exportres:::C_finite_scan, x)
+  # NA is missing; NaN and Inf are non-finite; the rest give the range
+  expect_identical(scan(c(1, NA, -3, NaN, Inf, 2e200, -0.5)), c(2, 2e200, 1, -3, 2e200))
+  expect_identical(scan(c(NA_real_, NA)), c(0, 0, 2, Inf, -Inf))
+  expect_identical(scan(numeric(0)), c(0, 0, 0, Inf, -Inf))
+  expect_identical(scan(c(3L, NA, -7L)), c(0, 7, 1, -7, 3))
+  set.seed(4)
+  x <- rnorm(1e5)
+  x[sample(1e5, 50)] <- NA
+  expect_identical(scan(x), c(0, max(abs(x), na.rm = TRUE), 50, min(x, na.rm = TRUE), max(x, na.rm = TRUE)))
+})
