@@ -188,8 +188,8 @@ int exr_wls_draw(const exr_wls_problem *P, const double *v, double *coef, int *i
 /* ---- staggered adoption: staggered.c -------------------------------------- */
 size_t exr_mboot_work_size(void);
 size_t exr_mboot_rows(int m);
-void exr_mboot_layout(const double *psi, int m, int K, double *out, unsigned char *nz);
-void exr_mboot_draws(const double *psi2, const unsigned char *nz, int m, int K,
+void exr_mboot_nonzero(const double *psi, int m, int K, unsigned char *nz);
+void exr_mboot_draws(const double *psi, const unsigned char *nz, int m, int K,
                      const unsigned char *bits, int B, int b0, int b1, double *S, double *work);
 
 /* ---- the normal distribution, stable in both tails (probit, Heckman, SFA) --- */

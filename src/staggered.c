@@ -922,37 +922,30 @@ size_t exr_mboot_rows(int m)
 }
 
 /*
- * The kernel's layout of psi (m x K, column-major): twice its values (exact),
- * by chunks of MBOOT_KC columns, chunk c a row-major exr_mboot_rows(m) x
- * MBOOT_KC block at out + c rows MBOOT_KC, zero beyond the rows and columns
- * (so that every loop of the kernel has fixed bounds); nz[c nblk + j] flags
- * the blocks of 8 MBOOT_QB rows with a non-zero value in chunk c (nblk =
- * rows / (8 MBOOT_QB)). out: ceil(K / MBOOT_KC) rows MBOOT_KC doubles.
+ * The blocks the kernel may skip: nz[c nblk + j] flags the blocks of
+ * 8 MBOOT_QB rows of psi (m x K, column-major) with a non-zero value in
+ * chunk c of MBOOT_KC columns (nblk = exr_mboot_rows(m) / (8 MBOOT_QB)).
  */
-void exr_mboot_layout(const double *psi, int m, int K, double *out, unsigned char *nz)
+void exr_mboot_nonzero(const double *psi, int m, int K, unsigned char *nz)
 {
-    const size_t rows = exr_mboot_rows(m), nblk = rows / (8 * MBOOT_QB);
+    const size_t nblk = exr_mboot_rows(m) / (8 * MBOOT_QB);
     const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
-    memset(out, 0, (size_t) nchunk * rows * MBOOT_KC * sizeof(double));
     memset(nz, 0, (size_t) nchunk * nblk);
     for (int k = 0; k < K; k++) {
-        double *oc = out + (size_t) (k / MBOOT_KC) * rows * MBOOT_KC + k % MBOOT_KC;
         unsigned char *nzc = nz + (size_t) (k / MBOOT_KC) * nblk;
         const double *pk = psi + (R_xlen_t) k * m;
-        for (int i = 0; i < m; i++) {
-            oc[(size_t) i * MBOOT_KC] = 2.0 * pk[i];
+        for (int i = 0; i < m; i++)
             if (pk[i] != 0.0) nzc[i / (8 * MBOOT_QB)] = 1;
-        }
     }
 }
 
 /*
  * Kernel: multiplier bootstrap sums for draws b in [b0, b1).
- * psi2, nz: psi (m x K) in the layout of exr_mboot_layout();
+ * psi: m x K influence functions (column-major); nz: exr_mboot_nonzero();
  * bits: the Rademacher signs, byte q of draw b at bits[q * B + b] (stored byte
  * by byte across draws, so that one byte position of every draw is contiguous),
- * bit j of byte q the sign of row 8 q + j (1: +1, 0: -1; the bits of rows
- * beyond m are ignored);
+ * for exr_mboot_rows(m) / 8 byte positions, bit j of byte q the sign of row
+ * 8 q + j (1: +1, 0: -1; the bits of rows beyond m are ignored);
  * S: output by chunks of MBOOT_KC columns, each B x MBOOT_KC row-major:
  * S[(c B + b) MBOOT_KC + j] = sum_i v_ib psi_ik with k = c MBOOT_KC + j
  * (ceil(K / MBOOT_KC) B MBOOT_KC doubles; a draw's partial sums of a chunk are one
@@ -964,14 +957,14 @@ void exr_mboot_layout(const double *psi, int m, int K, double *out, unsigned cha
  * (they would add zeros). The tables are built once per call: give a call
  * many draws. Pure: no R API.
  */
-void exr_mboot_draws(const double *psi2, const unsigned char *nz, int m, int K,
+void exr_mboot_draws(const double *psi, const unsigned char *nz, int m, int K,
                      const unsigned char *bits, int B, int b0, int b1, double *S, double *work)
 {
     const size_t rows = exr_mboot_rows(m), nblk = rows / (8 * MBOOT_QB);
     const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
     for (int c = 0; c < nchunk; c++) {
+        const int k0 = c * MBOOT_KC, kc = K - k0 < MBOOT_KC ? K - k0 : MBOOT_KC;
         double *Sc = S + (size_t) c * B * MBOOT_KC;
-        const double *pc = psi2 + (size_t) c * rows * MBOOT_KC;
         memset(Sc + (size_t) b0 * MBOOT_KC, 0, (size_t) (b1 - b0) * MBOOT_KC * sizeof(double));
         for (size_t blk = 0; blk < nblk; blk++) {
             /* rows whose influence is zero in every column of the chunk (units
@@ -980,17 +973,25 @@ void exr_mboot_draws(const double *psi2, const unsigned char *nz, int m, int K,
             if (!nz[(size_t) c * nblk + blk]) continue;
             for (int qq = 0; qq < MBOOT_QB; qq++) {
                 double *restrict tab = work + (size_t) qq * 256 * MBOOT_KC;
-                const double *restrict r2 = pc + (blk * MBOOT_QB + qq) * 8 * MBOOT_KC;
-                /* tab[0] = -(sum of the rows); a set bit flips its row's sign
-                 * (adds twice the row) */
+                const int r0 = (int) (blk * MBOOT_QB + qq) * 8, nr = m - r0 < 8 ? (m - r0 > 0 ? m - r0 : 0) : 8;
+                /* twice the eight rows' values (exact), zero beyond the rows
+                 * and columns, so every loop below has fixed bounds (the
+                 * padding's sums are never read); tab[0] = -(sum of the
+                 * rows), and a set bit flips its row's sign */
+                double row2[8][MBOOT_KC];
                 for (int k = 0; k < MBOOT_KC; k++) {
+                    const double *pk = psi + (R_xlen_t) (k0 + (k < kc ? k : 0)) * m + r0;
                     double s = 0.0;
-                    for (int j = 0; j < 8; j++) s -= 0.5 * r2[j * MBOOT_KC + k];
+                    for (int j = 0; j < 8; j++) {
+                        const double v = j < nr && k < kc ? pk[j] : 0.0;
+                        row2[j][k] = 2.0 * v;
+                        s -= v;
+                    }
                     tab[k] = s;
                 }
                 for (int j = 0; j < 8; j++) {
                     const int lo = 1 << j;
-                    const double *restrict rj = r2 + j * MBOOT_KC;
+                    const double *restrict rj = row2[j];
                     for (int v = lo; v < 2 * lo; v++) {
                         double *restrict t = tab + (size_t) v * MBOOT_KC;
                         const double *restrict t0 = tab + (size_t) (v - lo) * MBOOT_KC;
@@ -1063,12 +1064,11 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
     for (R_xlen_t i = 0; i < (R_xlen_t) m * K; i++)
         if (!(fabs(psi[i]) <= DBL_MAX)) exr_raise("psi", "has non-finite values");
 
-    /* the kernel's layout: twice the values, by chunks of columns, padded */
+    /* the blocks of rows the kernel may skip */
     const int nchunk = (K + MBOOT_KC - 1) / MBOOT_KC;
     const size_t rows = exr_mboot_rows(m);
-    double *pr = (double *) R_alloc((size_t) nchunk * rows * MBOOT_KC, sizeof(double));
     unsigned char *nz = (unsigned char *) R_alloc((size_t) nchunk * rows / (8 * MBOOT_QB), 1);
-    exr_mboot_layout(psi, m, K, pr, nz);
+    exr_mboot_nonzero(psi, m, K, nz);
 
     /* all signs first, in the main thread, in the order the kernel reads
      * them: byte q of every draw, then byte q + 1 (byte q of draw b is byte
@@ -1110,7 +1110,7 @@ SEXP attgt_mboot(SEXP psi_, SEXP B_, SEXP level_, SEXP cores_)
 #endif
             int len = r1 - r0, chunk = (len + nt - 1) / nt;
             int b0 = r0 + tid * chunk, b1 = b0 + chunk < r1 ? b0 + chunk : r1;
-            if (b0 < b1) exr_mboot_draws(pr, nz, m, K, bits, B, b0, b1, S, tw[tid]);
+            if (b0 < b1) exr_mboot_draws(psi, nz, m, K, bits, B, b0, b1, S, tw[tid]);
         }
         R_CheckUserInterrupt();
     }
