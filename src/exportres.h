@@ -66,6 +66,8 @@ void exr_progress_bar(int done, int total);
 #define EXR_LS_ILLCOND 1          /* exr_ls_chol declined: use exr_ls_qr */
 double exr_dot(const double *a, const double *b, const double *w, int n);
 void exr_dots4(const double *v, const double *const *x, int q, int n, double *out);
+void exr_wdots2x4(const double *w, const double *u0, const double *u1, const double *const *x,
+                  int q, int n, double *out);
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty);
 int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,

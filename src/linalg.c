@@ -90,6 +90,37 @@ void exr_dots4(const double *v, const double *const *x, int q, int n, double *ou
     if (q > 3) out[3] = s3;
 }
 
+/* Eight weighted dot products in one pass: out[j] = sum_i w_i u0_i x[j][i]
+ * and out[4 + j] = sum_i w_i u1_i x[j][i] for j < q (1 <= q <= 4): two
+ * columns of a weighted Gram matrix X'WX against four others, without
+ * forming the weighted columns. */
+void exr_wdots2x4(const double *w, const double *u0, const double *u1, const double *const *x,
+                  int q, int n, double *out)
+{
+    const double *restrict wv = w, *restrict a = u0, *restrict b = u1;
+    const double *restrict x0 = x[0], *restrict x1 = q > 1 ? x[1] : x[0],
+                           *restrict x2 = q > 2 ? x[2] : x[0], *restrict x3 = q > 3 ? x[3] : x[0];
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+    EXR_SIMD_SUM(s0, s1, s2, s3, t0, t1, t2, t3)
+    for (int i = 0; i < n; i++) {
+        const double wa = wv[i] * a[i], wb = wv[i] * b[i];
+        const double y0 = x0[i], y1 = x1[i], y2 = x2[i], y3 = x3[i];
+        s0 += wa * y0;
+        s1 += wa * y1;
+        s2 += wa * y2;
+        s3 += wa * y3;
+        t0 += wb * y0;
+        t1 += wb * y1;
+        t2 += wb * y2;
+        t3 += wb * y3;
+    }
+    const double r[8] = {s0, s1, s2, s3, t0, t1, t2, t3};
+    for (int j = 0; j < q; j++) {
+        out[j] = r[j];
+        out[4 + j] = r[4 + j];
+    }
+}
+
 /* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
  * Few columns (the common case, and every bootstrap or permutation draw): dot
  * products with independent partial sums, several times faster than the
