@@ -31,8 +31,8 @@
 #'   design. Otherwise (or when FALSE, the default) a matrix.
 #' @return list: y, X, endo, inst (matrices or NULL), parts (named list of
 #'   matrices), fe, cluster (named lists of integer codes), weights, keep
-#'   (logical, rows of data used), n_all, n_na, n_zero_weight, n_singletons,
-#'   panel, index (panel_index of the rows of data, or NULL), env, intercept,
+#'   (logical, rows of data used), all_rows (every row used), n_all, n_na,
+#'   n_zero_weight, n_singletons, panel, index (panel_index of the rows of data, or NULL), env, intercept,
 #'   lhs_name, assign.
 #' @keywords internal
 #' @noRd
@@ -83,6 +83,8 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
   for (v in c(fe_vals, cl_vals)) ok <- ok & not_na(v)
   if (!is.null(w)) ok <- ok & not_na(w)
   if (!is.null(extra)) for (v in extra) ok <- ok & not_na(v)
+  # every: no row is lost so far (no scans of `ok` while that holds)
+  every <- length(ok) == 1L && isTRUE(ok)
   if (length(ok) == 1L) ok <- rep(ok, n_all)
   if (!is.null(subset)) {
     if (!is.logical(subset) || length(subset) != n_all) {
@@ -91,22 +93,27 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
     subset <- subset & !is.na(subset)
     n_na <- sum(subset & !ok)
     ok <- ok & subset
+    every <- FALSE
   } else {
-    n_na <- n_all - sum(ok)
+    n_na <- if (every) 0L else n_all - sum(ok)
   }
   n_zero_w <- 0L
   if (!is.null(w)) {
-    if (any(w[ok] < 0)) exr_error("weights", "must be non-negative.")
-    if (any(!is.finite(w[ok]))) exr_error("weights", "must be finite.")
+    w_ok <- if (every) w else w[ok]
+    if (any(w_ok < 0)) exr_error("weights", "must be non-negative.")
+    if (any(!is.finite(w_ok))) exr_error("weights", "must be finite.")
     zero <- ok & w == 0
     n_zero_w <- sum(zero)
-    ok <- ok & !zero
+    if (n_zero_w > 0) {
+      ok <- ok & !zero
+      every <- FALSE
+    }
   }
-  if (!any(ok)) exr_error("data", "no row is complete in the variables used.")
+  if (!every && !any(ok)) exr_error("data", "no row is complete in the variables used.")
 
   # fixed-effect codes over the complete rows, computed once; singletons are
   # found on them, and only when some are dropped are the codes made dense again
-  all_ok <- all(ok)
+  all_ok <- every || all(ok)
   fe <- lapply(fe_vals, function(v) codes_of(if (all_ok) v else v[ok]))
   names(fe) <- fml$fe
   n_singletons <- 0L
@@ -155,7 +162,8 @@ build_design <- function(fml, data, panel = NULL, cluster = NULL, weights = NULL
     parts = mats[setdiff(names(mats), c("x", "endo", "inst"))],
     assign = attr(mats$x, "assign"), fe = fe, cluster = cl,
     weights = if (is.null(w)) NULL else subset_ok(w),
-    keep = ok, n_all = n_all, n_na = n_na, n_zero_weight = n_zero_w, n_singletons = n_singletons,
+    keep = ok, all_rows = all_ok, n_all = n_all, n_na = n_na, n_zero_weight = n_zero_w,
+    n_singletons = n_singletons,
     panel = pv, index = pidx, env = env, intercept = fml$intercept,
     lhs_name = deparse1(fml$lhs)
   )

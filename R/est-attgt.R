@@ -201,7 +201,7 @@ adoption_of <- function(data, adopt, rows, uid, times, arg = "adopt") {
 # outcomes and covariates are laid out by period afterwards (attgt_data()),
 # once the cells say which periods' covariates are used.
 attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
-  rows <- if (all(d$keep)) NULL else which(d$keep)
+  rows <- if (d$all_rows) NULL else which(d$keep)
   sub <- function(v) if (is.null(rows)) v else v[rows]
   g_rows <- adoption_values(data, adopt, rows, double = FALSE)
   id <- sub(data[[pv[1L]]])
@@ -250,13 +250,16 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   w <- if (is.null(d$weights)) NULL else d$weights[first]
   cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
   G <- ua[units]
-  groups <- sort(unique(G[is.finite(G)]))
+  # the cohorts: G is sorted, so runs of equal adoption periods
+  coh <- rle(G)
+  groups <- coh$values[is.finite(coh$values)]
   if (!length(groups)) exr_error(adopt, "no unit is ever treated within the data.")
   if (control == "never" && !any(!is.finite(G))) {
     exr_error("control", "there are no never-treated units to compare with; use ",
               "control = \"notyet\" (not-yet-treated units), or code the comparison units' adoption as NA.")
   }
-  list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, periods = periods, n = n,
+  list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, cohorts = coh$values,
+       cohort_size = coh$lengths, periods = periods, n = n,
        ids = id[first], n_rows = n * nT, xnames = if (is.list(d$X)) names(d$X) else colnames(d$X),
        order = pidx$order, start = pidx$start, units = units)
 }
@@ -317,8 +320,8 @@ attgt_cells <- function(s, control, base, anticipation) {
   cells$base_period <- tp[cells$base_index]
   # comparison units for every cell
   # group sizes from the cohort counts
-  coh <- sort(unique(s$G))
-  size <- tabulate(match(s$G, coh), length(coh))
+  coh <- s$cohorts
+  size <- s$cohort_size
   never <- sum(size[!is.finite(coh)])
   nt <- size[match(cells$group, coh)]
   nc <- never + vapply(seq_len(nrow(cells)), function(j) {
