@@ -91,9 +91,9 @@ void exr_dots4(const double *v, const double *const *x, int q, int n, double *ou
 }
 
 /* Eight weighted dot products in one pass: out[j] = sum_i w_i u0_i x[j][i]
- * and out[4 + j] = sum_i w_i u1_i x[j][i] for j < q (1 <= q <= 4): two
- * columns of a weighted Gram matrix X'WX against four others, without
- * forming the weighted columns. */
+ * and out[4 + j] = sum_i w_i u1_i x[j][i] for j < q (1 <= q <= 4; w NULL:
+ * unweighted): two columns of a weighted Gram matrix X'WX against four
+ * others, without forming the weighted columns. */
 void exr_wdots2x4(const double *w, const double *u0, const double *u1, const double *const *x,
                   int q, int n, double *out)
 {
@@ -101,19 +101,26 @@ void exr_wdots2x4(const double *w, const double *u0, const double *u1, const dou
     const double *restrict x0 = x[0], *restrict x1 = q > 1 ? x[1] : x[0],
                            *restrict x2 = q > 2 ? x[2] : x[0], *restrict x3 = q > 3 ? x[3] : x[0];
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
-    EXR_SIMD_SUM(s0, s1, s2, s3, t0, t1, t2, t3)
-    for (int i = 0; i < n; i++) {
-        const double wa = wv[i] * a[i], wb = wv[i] * b[i];
-        const double y0 = x0[i], y1 = x1[i], y2 = x2[i], y3 = x3[i];
-        s0 += wa * y0;
-        s1 += wa * y1;
-        s2 += wa * y2;
-        s3 += wa * y3;
-        t0 += wb * y0;
-        t1 += wb * y1;
-        t2 += wb * y2;
-        t3 += wb * y3;
+#define WDOTS_BODY(wa, wb)                                                        \
+    {                                                                             \
+        const double y0 = x0[i], y1 = x1[i], y2 = x2[i], y3 = x3[i];             \
+        s0 += (wa) * y0;                                                          \
+        s1 += (wa) * y1;                                                          \
+        s2 += (wa) * y2;                                                          \
+        s3 += (wa) * y3;                                                          \
+        t0 += (wb) * y0;                                                          \
+        t1 += (wb) * y1;                                                          \
+        t2 += (wb) * y2;                                                          \
+        t3 += (wb) * y3;                                                          \
     }
+    if (wv) {
+        EXR_SIMD_SUM(s0, s1, s2, s3, t0, t1, t2, t3)
+        for (int i = 0; i < n; i++) WDOTS_BODY(wv[i] * a[i], wv[i] * b[i])
+    } else {
+        EXR_SIMD_SUM(s0, s1, s2, s3, t0, t1, t2, t3)
+        for (int i = 0; i < n; i++) WDOTS_BODY(a[i], b[i])
+    }
+#undef WDOTS_BODY
     const double r[8] = {s0, s1, s2, s3, t0, t1, t2, t3};
     for (int j = 0; j < q; j++) {
         out[j] = r[j];
@@ -122,9 +129,10 @@ void exr_wdots2x4(const double *w, const double *u0, const double *u1, const dou
 }
 
 /* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
- * Few columns (the common case, and every bootstrap or permutation draw): dot
- * products with independent partial sums, several times faster than the
- * reference BLAS's dsyrk at this shape; many columns: dsyrk/dgemv. The rows are
+ * Few columns (the common case, and every bootstrap or permutation draw): two
+ * columns against four a pass (exr_wdots2x4, eight independent sums), several
+ * times faster than the reference BLAS's dsyrk at this shape; many columns:
+ * dsyrk/dgemv. The rows are
  * taken in blocks of about 256 KB of the design, so that every pair of columns
  * of a block is read from cache rather than memory (a design of 100,000 rows x
  * 27 columns otherwise streams each column from memory 27 times); the products
@@ -162,12 +170,43 @@ void exr_crossprod(const double *x, const double *y, const double *w, int n, int
                 while (i < len && xc[i] == 0.0) i++;
                 nz[c] = i < len;
             }
-            for (int c = 0; c < p; c++) {
-                if (skip && !nz[c]) continue;
-                const double *xc = x + (R_xlen_t) c * n + i0;
-                if (y) Xty[c] += dot4(xc, y + i0, wb, len);
-                for (int a = 0; a <= c; a++)
-                    if (!skip || nz[a]) XtX[a + (R_xlen_t) c * p] += dot4(x + (R_xlen_t) a * n + i0, xc, wb, len);
+            /* two columns (c, c + 1) against four (a0..a0 + 3) a pass: the
+             * upper triangle, and a few products beyond it, which are not
+             * kept; skipped where a block's columns are all zero */
+            const double *cols[4];
+            double d8[8];
+            if (y) {
+                for (int a0 = 0; a0 < p; a0 += 4) {
+                    const int q = p - a0 < 4 ? p - a0 : 4;
+                    int any = !skip;
+                    for (int j = 0; j < q; j++) {
+                        cols[j] = x + (R_xlen_t) (a0 + j) * n + i0;
+                        if (skip && nz[a0 + j]) any = 1;
+                    }
+                    if (!any) continue;
+                    exr_wdots2x4(wb, y + i0, y + i0, cols, q, len, d8);
+                    for (int j = 0; j < q; j++) Xty[a0 + j] += d8[j];
+                }
+            }
+            for (int c = 0; c < p; c += 2) {
+                const int c1 = c + 1 < p ? c + 1 : c;
+                if (skip && !nz[c] && !nz[c1]) continue;
+                const double *xc = x + (R_xlen_t) c * n + i0, *xc1 = x + (R_xlen_t) c1 * n + i0;
+                for (int a0 = 0; a0 <= c1; a0 += 4) {
+                    const int q = c1 + 1 - a0 < 4 ? c1 + 1 - a0 : 4;
+                    int any = !skip;
+                    for (int j = 0; j < q; j++) {
+                        cols[j] = x + (R_xlen_t) (a0 + j) * n + i0;
+                        if (skip && nz[a0 + j]) any = 1;
+                    }
+                    if (!any) continue;
+                    exr_wdots2x4(wb, xc, xc1, cols, q, len, d8);
+                    for (int j = 0; j < q; j++) {
+                        const int a = a0 + j;
+                        if (a <= c) XtX[a + (R_xlen_t) c * p] += d8[j];
+                        if (c1 != c && a <= c1) XtX[a + (R_xlen_t) c1 * p] += d8[4 + j];
+                    }
+                }
             }
         }
     }
