@@ -112,6 +112,11 @@ static void did_xdots(const double *X, int m, int k, int j0, const double *v, in
 
 /* ---- the panel layout ---------------------------------------------------- */
 
+static inline double adopt_period(double a)
+{
+    return ISNAN(a) || a == 0 ? R_PosInf : a;
+}
+
 /*
  * .Call entry: attgt_layout(order, start, time, adopt, w, cl)
  *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
@@ -134,6 +139,8 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     const double *tmd = TYPEOF(time_) == INTSXP ? NULL : exr_real_arg(time_, -1, "time");
     const int *tmi = TYPEOF(time_) == INTSXP ? INTEGER(time_) : NULL;
 #define TIME_AT(i) (tmd ? tmd[i] : (tmi[i] == NA_INTEGER ? NA_REAL : (double) tmi[i]))
+    /* a row's adoption period: Inf for never treated (NA, NaN or 0) */
+#define ADOPT_AT(i) adopt_period(ad ? ad[i] : (adi[i] == NA_INTEGER ? NA_REAL : (double) adi[i]))
     const int *ord = exr_int_arg(order_, -1, "order");
     const R_xlen_t nv = XLENGTH(order_);
     const int *start = exr_int_arg(start_, -1, "start");
@@ -167,19 +174,30 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
         const int *r = ord + start[g], len = start[g + 1] - start[g];
         cnt[g] = len;
         if (len > 0 && (gmax < 0 || len > cnt[gmax])) gmax = g;
-        double a0 = 0.0;
-        for (int j = 0; j < len; j++) {
-            const R_xlen_t i = r[j] - 1;
-            double a = ad ? ad[i] : (adi[i] == NA_INTEGER ? NA_REAL : (double) adi[i]);
-            if (ISNAN(a) || a == 0) a = R_PosInf;
-            if (j == 0) a0 = a;
-            else {
-                if (a != a0 && !varies_a) varies_a = g + 1;
-                if (w && w[i] != w[r[0] - 1] && !varies_w) varies_w = g + 1;
-                if (cl && cl[i] != cl[r[0] - 1] && !varies_c) varies_c = g + 1;
+        if (len == 0) {
+            uad[g] = NA_REAL;
+            continue;
+        }
+        const R_xlen_t i0 = r[0] - 1;
+        const double a0 = ADOPT_AT(i0);
+        uad[g] = a0;
+        /* the unit's other rows: the same raw value (the usual case), or one
+         * coding the same period (NA, NaN and 0 all mean never treated) */
+        if (!varies_a) {
+            if (adi) {
+                for (int j = 1; j < len; j++)
+                    if (adi[r[j] - 1] != adi[i0] && ADOPT_AT(r[j] - 1) != a0) { varies_a = g + 1; break; }
+            } else {
+                for (int j = 1; j < len; j++)
+                    if (ad[r[j] - 1] != ad[i0] && ADOPT_AT(r[j] - 1) != a0) { varies_a = g + 1; break; }
             }
         }
-        uad[g] = len > 0 ? a0 : NA_REAL;
+        if (w && !varies_w)
+            for (int j = 1; j < len; j++)
+                if (w[r[j] - 1] != w[i0]) { varies_w = g + 1; break; }
+        if (cl && !varies_c)
+            for (int j = 1; j < len; j++)
+                if (cl[r[j] - 1] != cl[i0]) { varies_c = g + 1; break; }
     }
     /* the periods: those of a unit with the most rows, if every unit's
      * (sorted, distinct) periods are among them */
@@ -190,10 +208,18 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     for (int g = 0; g < G && !extra; g++) {
         const int *r = ord + start[g], len = start[g + 1] - start[g];
         int t = 0;
-        for (int j = 0; j < len && !extra; j++) {
-            const double v = TIME_AT(r[j] - 1);
-            while (t < T && P[t] < v) t++;
-            if (t == T || P[t] != v) extra = 1;
+        if (tmi) {
+            for (int j = 0; j < len && !extra; j++) {
+                const double v = tmi[r[j] - 1];   /* not NA: panel_order() checked */
+                while (t < T && P[t] < v) t++;
+                if (t == T || P[t] != v) extra = 1;
+            }
+        } else {
+            for (int j = 0; j < len && !extra; j++) {
+                const double v = tmd[r[j] - 1];
+                while (t < T && P[t] < v) t++;
+                if (t == T || P[t] != v) extra = 1;
+            }
         }
     }
     SET_VECTOR_ELT(out, 3, ScalarInteger(varies_a));
@@ -203,6 +229,7 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     UNPROTECT(1);
     return out;
 #undef TIME_AT
+#undef ADOPT_AT
 }
 
 /*
