@@ -14,9 +14,45 @@
  * number and their range is below 4n + 1000 (counting then beats hashing).
  * Returns NULL otherwise, and the caller falls back to match(x, unique(x)).
  */
+/* group_codes_count() for an integer vector: the same codes, with loops
+ * free of the type tests. */
+static SEXP int_codes_count(SEXP x)
+{
+    const R_xlen_t n = XLENGTH(x);
+    const int *xi = INTEGER(x);
+    int lo = INT_MAX, hi = INT_MIN;
+    for (R_xlen_t i = 0; i < n; i++) {
+        const int v = xi[i];
+        if (v == NA_INTEGER) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+    }
+    SEXP out = PROTECT(allocVector(INTSXP, n));
+    int *o = INTEGER(out);
+    if (lo > hi) { /* all NA */
+        for (R_xlen_t i = 0; i < n; i++) o[i] = NA_INTEGER;
+        UNPROTECT(1);
+        return out;
+    }
+    const double span = (double) hi - (double) lo + 1.0;
+    if (span > 4.0 * (double) n + 1000.0) { UNPROTECT(1); return R_NilValue; }
+    const R_xlen_t m = (R_xlen_t) span;
+    int *code = (int *) R_alloc(m, sizeof(int));
+    memset(code, 0, (size_t) m * sizeof(int));
+    for (R_xlen_t i = 0; i < n; i++)
+        if (xi[i] != NA_INTEGER) code[(R_xlen_t) xi[i] - lo] = 1;
+    int g = 0;
+    for (R_xlen_t k = 0; k < m; k++) if (code[k]) code[k] = ++g;
+    for (R_xlen_t i = 0; i < n; i++)
+        o[i] = xi[i] == NA_INTEGER ? NA_INTEGER : code[(R_xlen_t) xi[i] - lo];
+    UNPROTECT(1);
+    return out;
+}
+
 SEXP group_codes_count(SEXP x)
 {
     if (!isInteger(x) && !isReal(x)) exr_raise("x", "must be integer or double");
+    if (isInteger(x)) return int_codes_count(x);
     R_xlen_t n = XLENGTH(x);
     double lo = R_PosInf, hi = R_NegInf;
     const int *xi = isInteger(x) ? INTEGER(x) : NULL;
