@@ -374,7 +374,8 @@ n_groups <- function(codes) {
 
 # Dense integer codes 1..G of the distinct values of x (NA stays NA). Whole
 # numbers in a compact range are coded by counting in C (codes then follow the
-# values' order), anything else by first appearance.
+# values' order, and carry G as attribute n_groups), anything else by first
+# appearance.
 codes_of <- function(x) {
   if (is.factor(x)) x <- as.integer(x)
   if ((is.integer(x) || is.double(x)) && length(x)) {

@@ -101,7 +101,9 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
     idc <- rep(NA_integer_, n)
     idc[valid] <- codes_of(id[valid])
   }
-  G <- if (n && any(valid)) max(idc, na.rm = TRUE) else 0L
+  # the number of units: counted by codes_of() when it codes by counting
+  G <- attr(idc, "n_groups", exact = TRUE)
+  if (is.null(G)) G <- if (n && any(valid)) max(idc, na.rm = TRUE) else 0L
   # the rows sorted by unit, then time (stably, as order(idc, time)), by
   # counting in C, and the first repeated (id, time) pair
   so <- .Call(C_panel_order, as.integer(idc), time, as.integer(G))

@@ -11,8 +11,9 @@
  * .Call entry: group_codes_count(x)
  * Dense codes 1..G of the distinct values of x (integer or double), in
  * increasing order of value, NA staying NA, when every non-NA value is a whole
- * number and their range is below 4n + 1000 (counting then beats hashing).
- * Returns NULL otherwise, and the caller falls back to match(x, unique(x)).
+ * number and their range is below 4n + 1000 (counting then beats hashing),
+ * with the number of groups G as attribute "n_groups" (as n_groups() reads
+ * it). Returns NULL otherwise, and the caller falls back to match(x, unique(x)).
  */
 /* group_codes_count() for an integer vector: the same codes, with loops
  * free of the type tests. */
@@ -45,6 +46,7 @@ static SEXP int_codes_count(SEXP x)
     for (R_xlen_t k = 0; k < m; k++) if (code[k]) code[k] = ++g;
     for (R_xlen_t i = 0; i < n; i++)
         o[i] = xi[i] == NA_INTEGER ? NA_INTEGER : code[(R_xlen_t) xi[i] - lo];
+    setAttrib(out, install("n_groups"), ScalarInteger(g));
     UNPROTECT(1);
     return out;
 }
@@ -92,6 +94,7 @@ SEXP group_codes_count(SEXP x)
         if (xi ? xi[i] == NA_INTEGER : ISNAN(xd[i])) o[i] = NA_INTEGER;
         else o[i] = code[(R_xlen_t) ((xi ? (double) xi[i] : xd[i]) - lo)];
     }
+    setAttrib(out, install("n_groups"), ScalarInteger(g));
     UNPROTECT(1);
     return out;
 }
