@@ -137,33 +137,44 @@ SEXP finite_scan(SEXP x)
         return out;
     }
     const double *restrict v = exr_real_arg(x, -1, "x");
-    /* one vectorised pass for the range, the magnitude and the number of
-     * values that are not finite (a <= DBL_MAX: false for Inf and NaN); a
-     * second pass tells NAs from the others only when there are some */
+    /* one vectorised pass over the raw values: their range and magnitude,
+     * exact when every value is finite (a <= DBL_MAX: false for Inf and
+     * NaN), and the number that are not; only when some are not, a second
+     * pass takes the range over the finite values and tells NAs from the
+     * others */
     double nonfin = 0.0, mx = 0.0, vlo = INFINITY, vhi = -INFINITY;
 #ifdef _OPENMP
 #pragma omp simd reduction(min:vlo) reduction(max:vhi, mx) reduction(+:nonfin)
 #endif
     for (R_xlen_t i = 0; i < n; i++) {
         const double vi = v[i], a = fabs(vi);
-        const int fin = a <= DBL_MAX;
-        const double l = fin ? vi : INFINITY, h = fin ? vi : -INFINITY, m = fin ? a : 0.0;
-        vlo = l < vlo ? l : vlo;
-        vhi = h > vhi ? h : vhi;
-        mx = m > mx ? m : mx;
-        nonfin += fin ? 0.0 : 1.0;
+        nonfin += a <= DBL_MAX ? 0.0 : 1.0;
+        vlo = vi < vlo ? vi : vlo;
+        vhi = vi > vhi ? vi : vhi;
+        mx = a > mx ? a : mx;
+    }
+    if (nonfin > 0) {
+        mx = 0.0;
+        vlo = INFINITY;
+        vhi = -INFINITY;
+        for (R_xlen_t i = 0; i < n; i++) {
+            const double vi = v[i], a = fabs(vi);
+            if (a <= DBL_MAX) {
+                if (vi < vlo) vlo = vi;
+                if (vi > vhi) vhi = vi;
+                if (a > mx) mx = a;
+            } else if (R_IsNA(vi)) {
+                na++;
+            } else {
+                bad++;
+            }
+        }
     }
     big = mx;
     if (vlo <= vhi) {
         lo = vlo;
         hi = vhi;
     }
-    if (nonfin > 0)
-        for (R_xlen_t i = 0; i < n; i++) {
-            if (fabs(v[i]) <= DBL_MAX) continue;
-            if (R_IsNA(v[i])) na++;
-            else bad++;
-        }
     double *o = REAL(out);
     o[0] = bad;
     o[1] = big;
