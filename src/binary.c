@@ -295,13 +295,17 @@ size_t exr_binary_work_size(int n, int p)
  * (ll_out may be NULL when the log-likelihood is not wanted: a logit then
  * never computes it),
  * info_obs and info_exp (p x p observed and expected information at b), eta
- * (n, the fitted index), *iter. Returns 0 (converged), EXR_BIN_MAXIT,
+ * (n, the fitted index), *iter. tol_lag (0: off; a logit's propensity score
+ * may use about 1e-10): once the Newton decrement is below it, the last
+ * Newton step is taken without a further evaluation, and the information
+ * returned is that of the point before it, as glm's IRLS weights lag one
+ * step (a relative difference of order sqrt(tol_lag)). Returns 0 (converged), EXR_BIN_MAXIT,
  * EXR_BIN_SEPARATION, or EXR_BIN_SINGULAR (information not positive definite).
  * work: exr_binary_work_size(n, p) doubles; iwork: p ints. Pure: no R API.
  */
 int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
                    double *b, double *ll_out, double *info_obs, double *info_exp, double *eta,
-                   int maxit, double tol, int *iter, double *work, int *iwork)
+                   int maxit, double tol, double tol_lag, int *iter, double *work, int *iwork)
 {
     double *xw = work;                                  /* n * p */
     double *r = xw + (size_t) n * p;                    /* n */
@@ -332,6 +336,23 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
         for (int j = 0; j < p; j++) dec += step[j] * g[j];
         *iter = it + 1;
         if (!(dec > tol)) { status = 0; break; }
+        if (dec < tol_lag) {
+            /* deep in Newton's quadratic region: the step lands within
+             * about dec^2 of the maximum, so it is taken without evaluating
+             * the new point; the information stays one step behind */
+            for (int j = 0; j < p; j++) b[j] += step[j];
+            for (int i = 0; i < n; i++) eta[i] = 0.0;
+            for (int j = 0; j < p; j++) {
+                const double *restrict xj = X + (R_xlen_t) j * n;
+                double *restrict ev = eta;
+                const double bj = b[j];
+                EXR_SIMD
+                for (int i = 0; i < n; i++) ev[i] += bj * xj[i];
+            }
+            ll_known = 0;
+            status = 0;
+            break;
+        }
         /* Trial points are evaluated with their information (into Hc, whose
          * factor is no longer needed), so an accepted step needs no second
          * evaluation: (eta, g, H) always belong to b. A step a s is taken
@@ -452,7 +473,7 @@ SEXP binary_fit(SEXP X, SEXP y_, SEXP weights, SEXP link_, SEXP start, SEXP cont
     int iter = 0;
     if (!want_exp) for (R_xlen_t t = 0; t < (R_xlen_t) p * p; t++) REAL(Ie)[t] = NA_REAL;
     int status = exr_binary_fit(REAL(X), y, w, n, p, link, REAL(b), &ll, REAL(Io),
-                                want_exp ? REAL(Ie) : NULL, REAL(eta), maxit, tol, &iter, work,
+                                want_exp ? REAL(Ie) : NULL, REAL(eta), maxit, tol, 0.0, &iter, work,
                                 iwork);
     int sure = 0;
     for (int i = 0; i < n; i++) {

@@ -145,7 +145,7 @@ size_t exr_binary_work_size(int n, int p);
 void exr_exp_negabs(const double *x, double *out, int n);
 int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
                    double *b, double *ll, double *info_obs, double *info_exp, double *eta,
-                   int maxit, double tol, int *iter, double *work, int *iwork);
+                   int maxit, double tol, double tol_lag, int *iter, double *work, int *iwork);
 
 /* ---- nearest-neighbour matching: match.c ------------------------------------ */
 size_t exr_nn_match_iwork_size(int n, int G);

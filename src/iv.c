@@ -259,7 +259,7 @@ static int heck_boot_draw(const heck_boot_data *D, heck_boot_work *T, const int 
     double ll = 0.0;
     int it = 0;
     int st = exr_binary_fit(T->Wb, T->sb, NULL, n1b, ps, 0, T->gam, &ll, T->info1, T->info2,
-                            T->eta, D->probit_maxit, D->probit_tol, &it, T->pw, T->piw);
+                            T->eta, D->probit_maxit, D->probit_tol, 0.0, &it, T->pw, T->piw);
     if (st == EXR_BIN_SINGULAR || st == EXR_BIN_MAXIT) return 1;
 
     /* outcome rows with the inverse Mills ratio from this draw's probit */

@@ -535,7 +535,7 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         }
         int iter = 0;
         double *Io = rest, *lw = Io + (size_t) k * k;
-        int st = exr_binary_fit(X, J->D, J->wn, m, k, 1, b, NULL, Io, NULL, t1, 100, 1e-20, &iter,
+        int st = exr_binary_fit(X, J->D, J->wn, m, k, 1, b, NULL, Io, NULL, t1, 100, 1e-20, 1e-10, &iter,
                                 lw, iwork);
         if (st == EXR_BIN_MAXIT) J->maxit = 1;
         if (st == EXR_BIN_SINGULAR) { J->status = 3; return; }
@@ -551,9 +551,12 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         }
         if (pmax >= 0.999) { J->status = 1; return; }
         /* Vps = (X' diag(p (1 - p) wn) X)^{-1}: no score is capped (all are
-         * below 0.999), so this is the logit's information at its estimate,
-         * Io; only when the Cholesky route declines it is recomputed and
-         * solved by QR */
+         * below 0.999), so this is the logit's information, Io, at its
+         * estimate or (tol_lag 1e-10) at the point one Newton step before
+         * it, as the information of glm's and fastglm's IRLS that did uses:
+         * a relative difference below 1e-6 in Vps, far less in the standard
+         * errors; only when the Cholesky route declines it is recomputed at
+         * the estimate and solved by QR */
         int *kept = iwork, *cols = iwork + k, *iw = iwork + 2 * k;
         int vok = exr_keep_in_order(Io, k, NULL, 1e-10, kept, cols, lw) == k &&
                   exr_ls_chol(Io, NULL, k, cols, k, NULL, J->Vps, lw, iw) == 0;
