@@ -430,8 +430,9 @@ int exr_binary_fit(const double *X, const double *y, const double *w, int n, int
 /*
  * .Call entry: binary_fit(X, y, weights, link, start, control)
  *   X n x p double matrix (full column rank); y 0/1 doubles; weights or NULL;
- *   link 0 probit / 1 logit; start p doubles or NULL; control = c(maxit, tol)
- *   or c(maxit, tol, expected): expected = 0 skips the expected information (NA).
+ *   link 0 probit / 1 logit; start p doubles or NULL; control = c(maxit, tol),
+ *   c(maxit, tol, expected) (expected = 0 skips the expected information: NA)
+ *   or c(maxit, tol, expected, tol_lag) (exr_binary_fit()'s tol_lag; 0 by default).
  * Returns list(coefficients, loglik, info_observed, info_expected, eta,
  *              iterations, status, n_certain).
  */
@@ -443,9 +444,11 @@ SEXP binary_fit(SEXP X, SEXP y_, SEXP weights, SEXP link_, SEXP start, SEXP cont
     const double *w = isNull(weights) ? NULL : exr_real_arg(weights, n, "weights");
     const int link = exr_scalar_int(link_, "link");
     const double *ctl = exr_real_arg(control, -1, "control");
-    if (XLENGTH(control) != 2 && XLENGTH(control) != 3)
-        exr_raise("control", "must be c(maxit, tol) or c(maxit, tol, expected)");
+    if (XLENGTH(control) < 2 || XLENGTH(control) > 4)
+        exr_raise("control", "must be c(maxit, tol), c(maxit, tol, expected) or c(maxit, tol, expected, tol_lag)");
     const int want_exp = XLENGTH(control) == 2 || ctl[2] != 0.0;
+    const double tol_lag = XLENGTH(control) == 4 ? ctl[3] : 0.0;
+    if (!(tol_lag >= 0)) exr_raise("control", "tol_lag must be non-negative");
     if (link != BIN_PROBIT && link != BIN_LOGIT) exr_raise("link", "must be 0 (probit) or 1 (logit)");
     if (n < 1 || p < 1) exr_raise("X", "needs at least one row and one column");
     for (int i = 0; i < n; i++) {
@@ -473,7 +476,7 @@ SEXP binary_fit(SEXP X, SEXP y_, SEXP weights, SEXP link_, SEXP start, SEXP cont
     int iter = 0;
     if (!want_exp) for (R_xlen_t t = 0; t < (R_xlen_t) p * p; t++) REAL(Ie)[t] = NA_REAL;
     int status = exr_binary_fit(REAL(X), y, w, n, p, link, REAL(b), &ll, REAL(Io),
-                                want_exp ? REAL(Ie) : NULL, REAL(eta), maxit, tol, 0.0, &iter, work,
+                                want_exp ? REAL(Ie) : NULL, REAL(eta), maxit, tol, tol_lag, &iter, work,
                                 iwork);
     int sure = 0;
     for (int i = 0; i < n; i++) {

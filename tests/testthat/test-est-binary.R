@@ -135,3 +135,26 @@ test_that("logit with indices far into both tails (the vectorised exponential) e
   r <- .Call(exportres:::C_binary_fit, X, c(0, 1, 0, 1, 1, 0), NULL, 1L, c(0, 1), c(1, 1e-20, 1))
   expect_true(all(is.finite(r$coefficients)))
 })
+
+test_that("tol_lag: the last Newton step untested lands on the estimate; the information lags one step", {
+  # exr_binary_fit's option for att_gt's propensity scores: once the Newton
+  # decrement is below tol_lag the last step is taken without evaluating the
+  # new point (glm's IRLS weights lag likewise)
+  set.seed(23)
+  n <- 5000
+  X <- cbind(1, rnorm(n), runif(n))
+  y <- rbinom(n, 1, plogis(drop(X %*% c(-0.5, 1, 0.8))))
+  w <- runif(n, 0.5, 2)
+  exact <- .Call(exportres:::C_binary_fit, X, as.double(y), w, 1L, NULL, c(100, 1e-20, 0))
+  lag <- .Call(exportres:::C_binary_fit, X, as.double(y), w, 1L, NULL, c(100, 1e-20, 0, 1e-10))
+  expect_identical(lag$status, 0L)
+  expect_identical(lag$iterations, exact$iterations - 1L)   # one evaluation fewer
+  expect_lt(rel_diff(lag$coefficients, exact$coefficients), 1e-12)
+  expect_lt(max(abs(lag$eta - exact$eta)), 1e-11)
+  # the information: one step behind, so within about sqrt(1e-10) relative
+  d_info <- rel_diff(lag$info_observed, exact$info_observed)
+  expect_gt(d_info, 0)
+  expect_lt(d_info, 1e-5)
+  expect_error(.Call(exportres:::C_binary_fit, X, as.double(y), w, 1L, NULL, c(100, 1e-20, 0, -1)),
+               class = "exportres_error")
+})
