@@ -55,88 +55,38 @@ SEXP group_codes_count(SEXP x)
 {
     if (!isInteger(x) && !isReal(x)) exr_raise("x", "must be integer or double");
     if (isInteger(x)) return int_codes_count(x);
-    R_xlen_t n = XLENGTH(x);
+    const R_xlen_t n = XLENGTH(x);
+    const double *xd = REAL(x);
     double lo = R_PosInf, hi = R_NegInf;
-    const int *xi = isInteger(x) ? INTEGER(x) : NULL;
-    const double *xd = isReal(x) ? REAL(x) : NULL;
     for (R_xlen_t i = 0; i < n; i++) {
-        double v;
-        if (xi) {
-            if (xi[i] == NA_INTEGER) continue;
-            v = xi[i];
-        } else {
-            v = xd[i];
-            if (ISNAN(v)) continue;
-            if (!R_FINITE(v) || v != floor(v)) return R_NilValue;
-        }
+        const double v = xd[i];
+        if (ISNAN(v)) continue;
+        if (!R_FINITE(v) || v != floor(v)) return R_NilValue;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
     }
+    if (lo <= hi && hi - lo + 1.0 > 4.0 * (double) n + 1000.0) return R_NilValue;
     SEXP out = PROTECT(allocVector(INTSXP, n));
     int *o = INTEGER(out);
-    if (lo > hi) { /* all NA */
-        for (R_xlen_t i = 0; i < n; i++) o[i] = NA_INTEGER;
-        UNPROTECT(1);
-        return out;
-    }
-    double span = hi - lo + 1.0;
-    if (span > 4.0 * (double) n + 1000.0) { UNPROTECT(1); return R_NilValue; }
-    R_xlen_t m = (R_xlen_t) span;
-    int *code = (int *) R_alloc(m, sizeof(int));
-    memset(code, 0, (size_t) m * sizeof(int));
-    for (R_xlen_t i = 0; i < n; i++) {
-        if (xi ? xi[i] == NA_INTEGER : ISNAN(xd[i])) continue;
-        code[(R_xlen_t) ((xi ? (double) xi[i] : xd[i]) - lo)] = 1;
-    }
+    /* whole numbers in a compact range: a table of the values present */
+    const R_xlen_t m = lo <= hi ? (R_xlen_t) (hi - lo + 1.0) : 0;
+    int *code = (int *) R_alloc(m > 0 ? m : 1, sizeof(int));
+    memset(code, 0, (size_t) (m > 0 ? m : 1) * sizeof(int));
+    for (R_xlen_t i = 0; i < n; i++)
+        if (!ISNAN(xd[i])) code[(R_xlen_t) (xd[i] - lo)] = 1;
     int g = 0;
     for (R_xlen_t k = 0; k < m; k++) if (code[k]) code[k] = ++g;
-    for (R_xlen_t i = 0; i < n; i++) {
-        if (xi ? xi[i] == NA_INTEGER : ISNAN(xd[i])) o[i] = NA_INTEGER;
-        else o[i] = code[(R_xlen_t) ((xi ? (double) xi[i] : xd[i]) - lo)];
-    }
-    setAttrib(out, install("n_groups"), ScalarInteger(g));
+    for (R_xlen_t i = 0; i < n; i++) o[i] = ISNAN(xd[i]) ? NA_INTEGER : code[(R_xlen_t) (xd[i] - lo)];
+    if (g > 0) setAttrib(out, install("n_groups"), ScalarInteger(g));
     UNPROTECT(1);
     return out;
 }
 
-/*
- * .Call entry: finite_scan(x)
- * One pass over a double (or integer) vector: c(number of values that are infinite or NaN
- * but not NA, largest magnitude of the finite values, number of NAs, smallest
- * and largest finite value (Inf and -Inf when there is none)). R's NA_real_ is
- * a NaN with a payload; those rows are missing, not invalid. The one scan
- * serves every check of a column: non-finite values, magnitude, missing
- * values, constancy.
- */
-SEXP finite_scan(SEXP x)
+/* finite_scan() of a double vector. */
+static void double_scan(const double *restrict v, R_xlen_t n, double *bad_, double *big_,
+                        double *na_, double *lo_, double *hi_)
 {
-    R_xlen_t n = XLENGTH(x);
-    SEXP out = PROTECT(allocVector(REALSXP, 5));
     double bad = 0, big = 0, na = 0, lo = R_PosInf, hi = R_NegInf;
-    if (TYPEOF(x) == INTSXP) {   /* an integer column: NAs and range only */
-        const int *xi = INTEGER(x);
-        int ilo = INT_MAX, ihi = INT_MIN;
-        for (R_xlen_t i = 0; i < n; i++) {
-            const int vi = xi[i];
-            if (vi == NA_INTEGER) { na++; continue; }
-            if (vi < ilo) ilo = vi;
-            if (vi > ihi) ihi = vi;
-        }
-        if (ilo <= ihi) {
-            lo = ilo;
-            hi = ihi;
-            big = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
-        }
-        double *o = REAL(out);
-        o[0] = 0;
-        o[1] = big;
-        o[2] = na;
-        o[3] = lo;
-        o[4] = hi;
-        UNPROTECT(1);
-        return out;
-    }
-    const double *restrict v = exr_real_arg(x, -1, "x");
     /* one vectorised pass over the raw values: their range and magnitude,
      * exact when every value is finite (a <= DBL_MAX: false for Inf and
      * NaN), and the number that are not; only when some are not, a second
@@ -175,6 +125,44 @@ SEXP finite_scan(SEXP x)
         lo = vlo;
         hi = vhi;
     }
+    *bad_ = bad;
+    *big_ = big;
+    *na_ = na;
+    *lo_ = lo;
+    *hi_ = hi;
+}
+
+/*
+ * .Call entry: finite_scan(x)
+ * One pass over a double (or integer) vector: c(number of values that are infinite or NaN
+ * but not NA, largest magnitude of the finite values, number of NAs, smallest
+ * and largest finite value (Inf and -Inf when there is none)). R's NA_real_ is
+ * a NaN with a payload; those rows are missing, not invalid. The one scan
+ * serves every check of a column: non-finite values, magnitude, missing
+ * values, constancy.
+ */
+SEXP finite_scan(SEXP x)
+{
+    R_xlen_t n = XLENGTH(x);
+    SEXP out = PROTECT(allocVector(REALSXP, 5));
+    double bad = 0, big = 0, na = 0, lo = R_PosInf, hi = R_NegInf;
+    if (TYPEOF(x) == INTSXP) {   /* an integer column: NAs and range only */
+        const int *xi = INTEGER(x);
+        int ilo = INT_MAX, ihi = INT_MIN;
+        for (R_xlen_t i = 0; i < n; i++) {
+            const int vi = xi[i];
+            if (vi == NA_INTEGER) { na++; continue; }
+            if (vi < ilo) ilo = vi;
+            if (vi > ihi) ihi = vi;
+        }
+        if (ilo <= ihi) {
+            lo = ilo;
+            hi = ihi;
+            big = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+        }
+    } else {
+        double_scan(exr_real_arg(x, -1, "x"), n, &bad, &big, &na, &lo, &hi);
+    }
     double *o = REAL(out);
     o[0] = bad;
     o[1] = big;
@@ -184,6 +172,7 @@ SEXP finite_scan(SEXP x)
     UNPROTECT(1);
     return out;
 }
+
 
 /*
  * .Call entry: singleton_keep(fe)
