@@ -553,10 +553,10 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
         /* Vps = (X' diag(p (1 - p) wn) X)^{-1}: no score is capped (all are
          * below 0.999), so this is the logit's information, Io, at its
          * estimate or (tol_lag 1e-10) at the point one Newton step before
-         * it, as the information of glm's and fastglm's IRLS that did uses:
-         * a relative difference below 1e-6 in Vps, far less in the standard
-         * errors; only when the Cholesky route declines it is recomputed at
-         * the estimate and solved by QR */
+         * it, as glm's IRLS takes its information from the weights at the
+         * start of its last iteration: a relative difference below 1e-6 in
+         * Vps, far less in the standard errors; only when the Cholesky route
+         * declines it is recomputed at the estimate and solved by QR */
         int *kept = iwork, *cols = iwork + k, *iw = iwork + 2 * k;
         int vok = exr_keep_in_order(Io, k, NULL, 1e-10, kept, cols, lw) == k &&
                   exr_ls_chol(Io, NULL, k, cols, k, NULL, J->Vps, lw, iw) == 0;
