@@ -227,33 +227,10 @@ static double bin_eval(int link, const double *X, const double *y, const double 
             }
         }
         if (!narrow) continue;
-        /* the block's share of the score, X'r (four columns a pass), and of
-         * the information: columns c and c + 1 against x_0..x_(c+1), four
-         * at a time (the upper triangle, and a few products beyond it) */
-        const double *cols[4];
-        double d4[4], d8[8];
-        for (int a0 = 0; a0 < p; a0 += 4) {
-            const int q = p - a0 < 4 ? p - a0 : 4;
-            for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (a0 + j) * n + i0;
-            exr_dots4(r + i0, cols, q, len, d4);
-            for (int j = 0; j < q; j++) g[a0 + j] += d4[j];
-        }
-        if (H) {
-            for (int c = 0; c < p; c += 2) {
-                const int c1 = c + 1 < p ? c + 1 : c;   /* the last column alone: paired with itself */
-                const double *xc = X + (R_xlen_t) c * n + i0, *xc1 = X + (R_xlen_t) c1 * n + i0;
-                for (int a0 = 0; a0 <= c1; a0 += 4) {
-                    const int q = c1 + 1 - a0 < 4 ? c1 + 1 - a0 : 4;
-                    for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (a0 + j) * n + i0;
-                    exr_wdots2x4(sq + i0, xc, xc1, cols, q, len, d8);
-                    for (int j = 0; j < q; j++) {
-                        const int a = a0 + j;
-                        if (a <= c) H[a + (R_xlen_t) c * p] += d8[j];
-                        if (c1 != c && a <= c1) H[a + (R_xlen_t) c1 * p] += d8[4 + j];
-                    }
-                }
-            }
-        }
+        /* the block's share of the score, X'r, and of the information,
+         * X' diag(sq) X (upper triangle) */
+        exr_xtwv_add(X + i0, n, len, p, NULL, r + i0, NULL, g);
+        if (H) exr_gram_add(X + i0, n, len, p, sq + i0, NULL, H);
     }
     if (H) {
         if (narrow) {

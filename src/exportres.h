@@ -68,6 +68,10 @@ double exr_dot(const double *a, const double *b, const double *w, int n);
 void exr_dots4(const double *v, const double *const *x, int q, int n, double *out);
 void exr_wdots2x4(const double *w, const double *u0, const double *u1, const double *const *x,
                   int q, int n, double *out);
+void exr_xtwv_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const double *v,
+                  const char *nz, double *out);
+void exr_gram_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const char *nz,
+                  double *XtX);
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty);
 int exr_keep_in_order(const double *XtX, int p, const double *ref, double tol, int *kept,

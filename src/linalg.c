@@ -128,6 +128,61 @@ void exr_wdots2x4(const double *w, const double *u0, const double *u1, const dou
     }
 }
 
+/* Adds to out (p) the block's X' diag(w) v: the p columns of x (each at
+ * x + c ld, len rows), w NULL for unweighted; four columns a pass
+ * (exr_dots4, or exr_wdots2x4 with weights). nz (NULL: none) flags the
+ * columns with a non-zero value in the block; the others add nothing and
+ * are skipped. */
+void exr_xtwv_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const double *v,
+                  const char *nz, double *out)
+{
+    const double *cols[4];
+    double d8[8];
+    for (int a0 = 0; a0 < p; a0 += 4) {
+        const int q = p - a0 < 4 ? p - a0 : 4;
+        int any = !nz;
+        for (int j = 0; j < q; j++) {
+            cols[j] = x + (R_xlen_t) (a0 + j) * ld;
+            if (nz && nz[a0 + j]) any = 1;
+        }
+        if (!any) continue;
+        if (w) exr_wdots2x4(w, v, v, cols, q, len, d8);
+        else exr_dots4(v, cols, q, len, d8);
+        for (int j = 0; j < q; j++) out[a0 + j] += d8[j];
+    }
+}
+
+/* Adds to the upper triangle of XtX (p x p) the block's X' diag(w) X (x, ld,
+ * len, w and nz as exr_xtwv_add()): two columns (c, c + 1) against four
+ * (a0..a0 + 3) a pass (exr_wdots2x4), the few products beyond the triangle
+ * not kept. */
+void exr_gram_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const char *nz,
+                  double *XtX)
+{
+    const double *cols[4];
+    double d8[8];
+    for (int c = 0; c < p; c += 2) {
+        const int c1 = c + 1 < p ? c + 1 : c;   /* the last column alone: paired with itself */
+        if (nz && !nz[c] && !nz[c1]) continue;
+        const double *xc = x + (R_xlen_t) c * ld, *xc1 = x + (R_xlen_t) c1 * ld;
+        for (int a0 = 0; a0 <= c1; a0 += 4) {
+            const int q = c1 + 1 - a0 < 4 ? c1 + 1 - a0 : 4;
+            int any = !nz;
+            for (int j = 0; j < q; j++) {
+                cols[j] = x + (R_xlen_t) (a0 + j) * ld;
+                if (nz && nz[a0 + j]) any = 1;
+            }
+            if (!any) continue;
+            exr_wdots2x4(w, xc, xc1, cols, q, len, d8);
+            for (int j = 0; j < q; j++) {
+                const int a = a0 + j;
+                if (a <= c) XtX[a + (R_xlen_t) c * p] += d8[j];
+                if (c1 != c && a <= c1) XtX[a + (R_xlen_t) c1 * p] += d8[4 + j];
+            }
+        }
+    }
+}
+
 /* X'WX (p x p, both triangles) and X'Wy in one pass over the rows. y may be NULL.
  * Few columns (the common case, and every bootstrap or permutation draw): two
  * columns against four a pass (exr_wdots2x4, eight independent sums), several
@@ -170,44 +225,8 @@ void exr_crossprod(const double *x, const double *y, const double *w, int n, int
                 while (i < len && xc[i] == 0.0) i++;
                 nz[c] = i < len;
             }
-            /* two columns (c, c + 1) against four (a0..a0 + 3) a pass: the
-             * upper triangle, and a few products beyond it, which are not
-             * kept; skipped where a block's columns are all zero */
-            const double *cols[4];
-            double d8[8];
-            if (y) {
-                for (int a0 = 0; a0 < p; a0 += 4) {
-                    const int q = p - a0 < 4 ? p - a0 : 4;
-                    int any = !skip;
-                    for (int j = 0; j < q; j++) {
-                        cols[j] = x + (R_xlen_t) (a0 + j) * n + i0;
-                        if (skip && nz[a0 + j]) any = 1;
-                    }
-                    if (!any) continue;
-                    exr_wdots2x4(wb, y + i0, y + i0, cols, q, len, d8);
-                    for (int j = 0; j < q; j++) Xty[a0 + j] += d8[j];
-                }
-            }
-            for (int c = 0; c < p; c += 2) {
-                const int c1 = c + 1 < p ? c + 1 : c;
-                if (skip && !nz[c] && !nz[c1]) continue;
-                const double *xc = x + (R_xlen_t) c * n + i0, *xc1 = x + (R_xlen_t) c1 * n + i0;
-                for (int a0 = 0; a0 <= c1; a0 += 4) {
-                    const int q = c1 + 1 - a0 < 4 ? c1 + 1 - a0 : 4;
-                    int any = !skip;
-                    for (int j = 0; j < q; j++) {
-                        cols[j] = x + (R_xlen_t) (a0 + j) * n + i0;
-                        if (skip && nz[a0 + j]) any = 1;
-                    }
-                    if (!any) continue;
-                    exr_wdots2x4(wb, xc, xc1, cols, q, len, d8);
-                    for (int j = 0; j < q; j++) {
-                        const int a = a0 + j;
-                        if (a <= c) XtX[a + (R_xlen_t) c * p] += d8[j];
-                        if (c1 != c && a <= c1) XtX[a + (R_xlen_t) c1 * p] += d8[4 + j];
-                    }
-                }
-            }
+            if (y) exr_xtwv_add(x + i0, n, len, p, wb, y + i0, skip ? nz : NULL, Xty);
+            exr_gram_add(x + i0, n, len, p, wb, skip ? nz : NULL, XtX);
         }
     }
     for (int c = 0; c < p; c++)

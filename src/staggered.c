@@ -96,20 +96,6 @@ static double did_sum(const double *a, int n)
     return (s0 + s1) + (s2 + s3);
 }
 
-/* S[c] += sum over rows [j0, j0 + len) of v x_c, for the k columns of X (m
- * rows; v the block's len values): four columns a pass (exr_dots4). */
-static void did_xdots(const double *X, int m, int k, int j0, const double *v, int len, double *S)
-{
-    const double *cols[4];
-    double d4[4];
-    for (int c0 = 0; c0 < k; c0 += 4) {
-        const int q = k - c0 < 4 ? k - c0 : 4;
-        for (int j = 0; j < q; j++) cols[j] = X + (R_xlen_t) (c0 + j) * m + j0;
-        exr_dots4(v, cols, q, len, d4);
-        for (int j = 0; j < q; j++) S[c0 + j] += d4[j];
-    }
-}
-
 /* ---- the panel layout ---------------------------------------------------- */
 
 static inline double adopt_period(double a)
@@ -604,13 +590,13 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     J->mwt = mwt;
     J->mwc = mwc;
     for (int c = 0; c < k; c++) J->M3[c] = 0.0;
-    did_xdots(X, m, k, 0, J->wc, m, J->M3);
+    exr_xtwv_add(X, m, m, k, NULL, J->wc, NULL, J->M3);
     for (int c = 0; c < k; c++) J->M3[c] /= dn;
     if (method == DID_DR) {
         /* c1 = n Vor M1 and c3 = n Vor M3: x'c1 in t1, x'c3 in t2 */
         double *M1 = kv, *a = kv + k;
         for (int c = 0; c < k; c++) M1[c] = 0.0;
-        did_xdots(X, m, k, 0, J->wt, m, M1);
+        exr_xtwv_add(X, m, m, k, NULL, J->wt, NULL, M1);
         for (int c = 0; c < k; c++) M1[c] /= dn;
         did_project(X, m, k, Vor, M1, dn, a, t1);
         did_project(X, m, k, Vor, J->M3, dn, a, t2);
@@ -672,7 +658,7 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
                 const double *restrict wob = J->wo + j0, *restrict db = dy + j0;
                 EXR_SIMD
                 for (int j = 0; j < len; j++) vb[j] = wob[j] * db[j];
-                did_xdots(X, m, k, j0, vb, len, S);
+                exr_xtwv_add(X + j0, m, len, k, NULL, vb, NULL, S);
             }
             info = exr_ls_chol(J->XtXo, S, k, J->cols, k, beta, Vt, rest, iwork);
         } else {
@@ -708,7 +694,7 @@ static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, do
             const double *restrict wcb = J->wc + j0;
             EXR_SIMD
             for (int j = 0; j < len; j++) vb[j] = wcb[j] * v[j];
-            did_xdots(X, m, k, j0, vb, len, S);
+            exr_xtwv_add(X + j0, m, len, k, NULL, vb, NULL, S);
         }
     }
     if (method != DID_REG) sc = S[0];
