@@ -217,49 +217,45 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   }
   ua <- lay$unit_adopt
   periods <- if (lay$extra > 0L) sort(unique(as.numeric(tm))) else lay$periods
-  adoption_check(ua, c(periods[1L], periods[length(periods)]))
   nT <- length(periods)
+  # the kept units, in C: observed in every period (a balanced panel) and
+  # not treated by the first period plus anticipation (no pre-period),
+  # ordered by adoption period (never treated last, ties in the order of
+  # their codes), so that the units of every cell are a few runs of
+  # consecutive units; and the cohorts, runs of equal adoption periods
+  ku <- .Call(C_attgt_units, ua, lay$count, as.double(periods),
+              as.double(periods[1L] + anticipation), pidx$order, pidx$start)
+  if (ku$outside > 0L) adoption_check(ua, c(periods[1L], periods[nT]))
   if (nT < 2L) exr_error("data", "att_gt() needs at least two periods.")
-  # balanced panel: units observed in every period; units treated by the
-  # first period (plus anticipation) have no pre-period
-  full <- lay$count == nT
-  early <- is.finite(ua) & ua <= periods[1L] + anticipation
-  if (any(!full)) {
-    exr_warning("data", sum(!full), " unit(s) not observed in every period (after dropping rows ",
+  if (ku$incomplete > 0L) {
+    exr_warning("data", ku$incomplete, " unit(s) not observed in every period (after dropping rows ",
                 "with missing values) were dropped: att_gt() needs a balanced panel, as did does.")
   }
-  if (any(early & full)) {
-    exr_warning(adopt, sum(early & full), " unit(s) treated from the first period",
+  if (ku$early > 0L) {
+    exr_warning(adopt, ku$early, " unit(s) treated from the first period",
                 if (anticipation > 0) " (with anticipation)", " have no pre-treatment period and ",
                 "were dropped, as did does.")
   }
-  keep_u <- full & !early
-  if (!any(keep_u)) exr_error("data", "no unit is left in the balanced panel.")
+  if (!length(ku$units)) exr_error("data", "no unit is left in the balanced panel.")
   if (lay$w_varies > 0L) exr_error("weights", "must be constant within unit.")
   if (lay$cl_varies > 0L) {
     exr_error("cluster", "the cluster variable must be constant within unit (units nested in clusters).")
   }
   k <- if (is.list(d$X)) length(d$X) else ncol(d$X)
-  # the kept units ordered by adoption period (never treated last, ties in
-  # the order of their codes): the units of every cell are then a few runs of
-  # consecutive units
-  units <- which(keep_u)
-  units <- units[order(ua[units])]
-  first <- unit_row(units)
+  units <- ku$units
+  first <- ku$first
   n <- length(first)
   w <- if (is.null(d$weights)) NULL else d$weights[first]
   cl <- if (is.null(cl0)) NULL else codes_of(cl0[first])
-  G <- ua[units]
-  # the cohorts: G is sorted, so runs of equal adoption periods
-  coh <- rle(G)
-  groups <- coh$values[is.finite(coh$values)]
+  G <- ku$adopt
+  groups <- ku$cohorts[is.finite(ku$cohorts)]
   if (!length(groups)) exr_error(adopt, "no unit is ever treated within the data.")
-  if (control == "never" && !any(!is.finite(G))) {
+  if (control == "never" && is.finite(G[n])) {   # G is sorted: never treated last
     exr_error("control", "there are no never-treated units to compare with; use ",
               "control = \"notyet\" (not-yet-treated units), or code the comparison units' adoption as NA.")
   }
-  list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, cohorts = coh$values,
-       cohort_size = coh$lengths, periods = periods, n = n,
+  list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, cohorts = ku$cohorts,
+       cohort_size = ku$cohort_size, periods = periods, n = n,
        ids = id[first], n_rows = n * nT, xnames = if (is.list(d$X)) names(d$X) else colnames(d$X),
        order = pidx$order, start = pidx$start, units = units)
 }

@@ -274,6 +274,7 @@ SEXP resample_fe_ls(SEXP Z, SEXP fe, SEXP weights, SEXP unit, SEXP draws, SEXP n
                     SEXP eqs, SEXP ctrl, SEXP progress);
 /* ---- staggered adoption: staggered.c ---------------------------------------- */
 SEXP attgt_layout(SEXP order, SEXP start, SEXP time, SEXP adopt, SEXP w, SEXP cl);
+SEXP attgt_units(SEXP unit_adopt, SEXP count, SEXP periods, SEXP early, SEXP order, SEXP start);
 SEXP attgt_reshape(SEXP order, SEXP start, SEXP units, SEXP T, SEXP y, SEXP X, SEXP w,
                    SEXP xper);
 SEXP attgt_cells(SEXP Y, SEXP X, SEXP w, SEXP G, SEXP cells, SEXP method, SEXP cores,

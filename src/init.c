@@ -39,6 +39,7 @@ static const R_CallMethodDef call_entries[] = {
     /* staggered adoption */
     CALLDEF(attgt_layout, 6),
     CALLDEF(attgt_reshape, 8),
+    CALLDEF(attgt_units, 6),
     CALLDEF(attgt_cells, 9),
     CALLDEF(attgt_mboot, 4),
     /* measures */

@@ -96,6 +96,18 @@ static double did_sum(const double *a, int n)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* The first of the n sorted values G at or above v (above when strict). */
+static int did_search(const double *G, int n, double v, int strict)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (strict ? G[mid] > v : G[mid] >= v) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
 /* ---- the panel layout ---------------------------------------------------- */
 
 static inline double adopt_period(double a)
@@ -216,6 +228,117 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     return out;
 #undef TIME_AT
 #undef ADOPT_AT
+}
+
+/* A unit's adoption period and code, sorted by period, then code. */
+typedef struct {
+    double a;
+    int u;
+} did_unit_key;
+
+static int cmp_unit_key(const void *x, const void *y)
+{
+    const did_unit_key *p = (const did_unit_key *) x, *q = (const did_unit_key *) y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    return (p->u > q->u) - (p->u < q->u);
+}
+
+/*
+ * .Call entry: attgt_units(unit_adopt, count, periods, early, order, start)
+ *   unit_adopt, count  attgt_layout()'s adoption period (Inf: never treated)
+ *                      and number of rows of each of the G units
+ *   periods            the T periods of the data, sorted
+ *   early              units adopting at or before it have no pre-period
+ *   order, start       panel_index()'s rows sorted by unit and the offsets
+ * The units kept, those observed in every period (count == T) and not
+ * treated by `early`, sorted by adoption period (never treated last, ties in
+ * the order of their codes): by counting when every adoption period is one
+ * of the periods (the usual case), else by a comparison sort. Returns
+ * list(units = 1-based codes, adopt = their adoption periods (sorted),
+ * first = the first row (1-based) of each, cohorts = the distinct adoption
+ * periods, cohort_size, incomplete = units not observed in every period,
+ * early = complete units treated by `early`, outside = units whose adoption
+ * period is negative or, when finite, outside the periods' range; the caller
+ * raises that error, before any other).
+ */
+SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP order_, SEXP start_)
+{
+    const R_xlen_t G = XLENGTH(unit_adopt_);
+    const double *ua = exr_real_arg(unit_adopt_, -1, "unit_adopt");
+    const int *cnt = exr_int_arg(count_, G, "count");
+    const double *P = exr_real_arg(periods_, -1, "periods");
+    const int T = (int) XLENGTH(periods_);
+    for (int t = 1; t < T; t++)
+        if (!(P[t] > P[t - 1])) exr_raise("periods", "must be sorted and distinct");
+    const double early = exr_scalar_real(early_, "early");
+    const int *ord = exr_int_arg(order_, -1, "order");
+    const int *start = exr_int_arg(start_, G + 1, "start");
+    const R_xlen_t nv = XLENGTH(order_);
+    int incomplete = 0, n_early = 0, outside = 0, n = 0, exact = 1;
+    /* key[u]: the unit's period index (T: never treated), -1 when not kept */
+    int *key = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
+    int *size = (int *) R_alloc((size_t) T + 1, sizeof(int));
+    memset(size, 0, ((size_t) T + 1) * sizeof(int));
+    for (R_xlen_t u = 0; u < G; u++) {
+        const double a = ua[u];
+        key[u] = -1;
+        if (a < 0 || (R_FINITE(a) && T > 0 && (a < P[0] || a > P[T - 1]))) outside++;
+        if (cnt[u] != T) { incomplete++; continue; }
+        if (R_FINITE(a) && a <= early) { n_early++; continue; }
+        if (ISNAN(a)) exr_raise("unit_adopt", "NA for a unit observed in every period");
+        if (start[u] < 0 || start[u] >= nv) exr_raise("start", "offsets out of range");
+        int t = T;
+        if (a != R_PosInf) {
+            t = did_search(P, T, a, 0);
+            if (t == T || P[t] != a) exact = 0;
+        }
+        key[u] = t;
+        size[t]++;
+        n++;
+    }
+    const char *nm[8] = {"units", "adopt", "first", "cohorts", "cohort_size", "incomplete",
+                         "early", "outside"};
+    SEXP out = PROTECT(exr_named_list(8, nm));
+    SEXP un = allocVector(INTSXP, n); SET_VECTOR_ELT(out, 0, un);
+    SEXP ad = allocVector(REALSXP, n); SET_VECTOR_ELT(out, 1, ad);
+    SEXP fr = allocVector(INTSXP, n); SET_VECTOR_ELT(out, 2, fr);
+    int *pu = INTEGER(un), *pf = INTEGER(fr);
+    double *pa = REAL(ad);
+    if (exact) {
+        /* counting sort on the period index: stable, in the order of codes */
+        int *pos = (int *) R_alloc((size_t) T + 1, sizeof(int));
+        for (int t = 0, c = 0; t <= T; t++) { pos[t] = c; c += size[t]; }
+        for (R_xlen_t u = 0; u < G; u++) {
+            if (key[u] < 0) continue;
+            const int j = pos[key[u]]++;
+            pu[j] = (int) u + 1;
+            pa[j] = ua[u];
+        }
+    } else {
+        did_unit_key *ks = (did_unit_key *) R_alloc(n > 0 ? n : 1, sizeof(did_unit_key));
+        for (R_xlen_t u = 0, j = 0; u < G; u++)
+            if (key[u] >= 0) { ks[j].a = ua[u]; ks[j].u = (int) u + 1; j++; }
+        qsort(ks, n, sizeof(did_unit_key), cmp_unit_key);
+        for (int j = 0; j < n; j++) { pu[j] = ks[j].u; pa[j] = ks[j].a; }
+    }
+    int nc = 0;
+    for (int j = 0; j < n; j++) {
+        pf[j] = ord[start[pu[j] - 1]];
+        if (j == 0 || pa[j] != pa[j - 1]) nc++;
+    }
+    SEXP co = allocVector(REALSXP, nc); SET_VECTOR_ELT(out, 3, co);
+    SEXP cs = allocVector(INTSXP, nc); SET_VECTOR_ELT(out, 4, cs);
+    double *pc = REAL(co);
+    int *ps = INTEGER(cs);
+    for (int j = 0, c = -1; j < n; j++) {
+        if (j == 0 || pa[j] != pa[j - 1]) { pc[++c] = pa[j]; ps[c] = 0; }
+        ps[c]++;
+    }
+    SET_VECTOR_ELT(out, 5, ScalarInteger(incomplete));
+    SET_VECTOR_ELT(out, 6, ScalarInteger(n_early));
+    SET_VECTOR_ELT(out, 7, ScalarInteger(outside));
+    UNPROTECT(1);
+    return out;
 }
 
 /*
@@ -364,7 +487,8 @@ typedef struct {
 #define DID_BLK 512
 
 typedef struct {
-    int m, mt, status, maxit, qr, fitted;   /* fitted: b holds a logit estimate */
+    int m, mt, tx, status, maxit, qr, fitted;   /* tx: the covariates' slice of X;
+                                                 * fitted: b holds a logit estimate */
     int nr, lo[3], len[3], tr[3];           /* the units: nr runs (first unit, length,
                                              * treated?), in unit order */
     int *cols;
@@ -375,18 +499,25 @@ typedef struct {
     double mwt, mwc;
 } did_job;
 
-/* Doubles (and ints) of per-thread workspace for n units and k columns. */
+/* Doubles (and ints) of per-thread workspace for jobs of up to n units and
+ * k columns: the job and cell scratch that did_job_carve() takes, then the
+ * kernels' scratch: did_job_setup()'s two n-vectors and 4 k doubles ahead of
+ * the logit's information and work, or of (X'WX)^{-1} and did_wls()'s or the
+ * least squares' work; did_job_cell()'s 3 k + k^2 ahead of the least squares'
+ * work (the largest of them all fits in what is counted here). */
 static size_t did_work_size(int n, int k, size_t *nint)
 {
-    size_t qw = exr_ls_qr_work_size(n, k) + (size_t) k * k + 8 * (size_t) k;
-    size_t bw = exr_binary_work_size(n, k);
+    const size_t kk = (size_t) k * k;
+    const size_t carve = (size_t) n * k + 12 * (size_t) n + DID_BLK + 2 * kk + 2 * (size_t) k;
+    const size_t qw = exr_ls_qr_work_size(n, k), bw = exr_binary_work_size(n, k);
+    const size_t kernels = 2 * (size_t) n + 12 * (size_t) k + 2 * kk + (bw > qw ? bw : qw);
     *nint = 6 * (size_t) k + 8;
-    return (size_t) n * k + 12 * (size_t) n + DID_BLK + 4 * (size_t) k * k + 12 * (size_t) k +
-           (bw > qw ? bw : qw) + 64;
+    return carve + kernels + 64;
 }
 
-/* Carve a job and the cell scratch (dy, e: 2 n, a block, inf: n) out of the
- * thread's workspace; returns the scratch left for the kernels. */
+/* Carve a job of up to n units and the cell scratch (dy, e: 2 n, a block,
+ * inf: n) out of the thread's workspace; returns the scratch left for the
+ * kernels. */
 static double *did_job_carve(did_job *J, int n, int k, double *mem, int *imem, double **cellw)
 {
     J->cols = imem;
@@ -402,18 +533,6 @@ static double *did_job_carve(did_job *J, int n, int k, double *mem, int *imem, d
     return p;
 }
 
-/* The first of the n sorted values G at or above v (above when strict). */
-static int did_search(const double *G, int n, double v, int strict)
-{
-    int lo = 0, hi = n;
-    while (lo < hi) {
-        const int mid = lo + (hi - lo) / 2;
-        if (strict ? G[mid] > v : G[mid] >= v) hi = mid;
-        else lo = mid + 1;
-    }
-    return lo;
-}
-
 /* X'WX in XtX and the in-order rank check; returns 0 (full rank), or 1. */
 static int did_gram(const double *X, const double *w, int m, int k, double *XtX, int *cols,
                     double *work, int *iwork)
@@ -422,12 +541,39 @@ static int did_gram(const double *X, const double *w, int m, int k, double *XtX,
     return exr_keep_in_order(XtX, k, NULL, 1e-10, iwork, cols, work) < k;
 }
 
+/* The units of the job of group g with comparison cutoff cut: G is sorted,
+ * so the group is the run [gs, ge) and the units adopting after the cutoff
+ * (or never) the run [cs, n); the group lies either before that run or
+ * within it. Sets J->nr, lo, len, tr, m and mt. Pure. */
+static void did_job_units(const did_data *dd, double g, double cut, did_job *J)
+{
+    const int n = dd->n;
+    const int gs = did_search(dd->G, n, g, 0), ge = did_search(dd->G, n, g, 1);
+    const int cs = cut == R_PosInf ? did_search(dd->G, n, R_PosInf, 0) : did_search(dd->G, n, cut, 1);
+    J->nr = 0;
+#define DID_RUN(a, b, t) do { if ((b) > (a)) { J->lo[J->nr] = (a); J->len[J->nr] = (b) - (a); \
+                                               J->tr[J->nr++] = (t); } } while (0)
+    if (ge <= cs) {
+        DID_RUN(gs, ge, 1);
+        DID_RUN(cs, n, 0);
+    } else {
+        DID_RUN(cs, gs, 0);
+        DID_RUN(gs, ge, 1);
+        DID_RUN(ge, n, 0);
+    }
+#undef DID_RUN
+    J->m = 0;
+    for (int r = 0; r < J->nr; r++) J->m += J->len[r];
+    J->mt = ge - gs;
+}
+
 /*
- * Kernel: the job of cell (g, cut, covariates in slice tx of X): its units (treated: G == g;
- * comparison: never treated, or adopting after cut and not in g), their
- * design, and for dr and ipw the propensity-score logit (started from bstart
- * when given, else from the share of treated units), the capped scores, the
- * trimmed weights and (X' diag(p (1 - p) wn) X)^{-1} (the inverse of the
+ * Kernel: set up job J, whose units did_job_units() has laid out (treated:
+ * G == g; comparison: never treated, or adopting after cut and not in g),
+ * with covariates in slice J->tx of X: the units' weights and design, and
+ * for dr and ipw the propensity-score logit (started from bstart when given,
+ * else from the share of treated units), the capped scores, the trimmed
+ * weights and (X' diag(p (1 - p) wn) X)^{-1} (the inverse of the
  * logit's information at its estimate); for dr and reg the Gram matrix of
  * the comparison-group regression; then the coefficients of the influence
  * function of every cell of the job (DRDID's, rearranged):
@@ -445,31 +591,10 @@ static int did_gram(const double *X, const double *w, int m, int k, double *XtX,
  * J->qr (the regression is ill-conditioned: solve each cell by QR).
  * work: the rest of the thread's workspace. Pure: no R API.
  */
-static void did_job_setup(const did_data *dd, double g, double cut, int tx, const double *bstart,
-                          did_job *J, double *work, int *iwork)
+static void did_job_setup(const did_data *dd, const double *bstart, did_job *J, double *work,
+                          int *iwork)
 {
-    const int n = dd->n, k = dd->k, method = dd->method;
-    /* the units: G is sorted, so the group is the run [gs, ge) and the units
-     * adopting after the cutoff (or never) the run [cs, n); the group lies
-     * either before that run or within it */
-    const int gs = did_search(dd->G, n, g, 0), ge = did_search(dd->G, n, g, 1);
-    const int cs = cut == R_PosInf ? did_search(dd->G, n, R_PosInf, 0) : did_search(dd->G, n, cut, 1);
-    J->nr = 0;
-#define DID_RUN(a, b, t) do { if ((b) > (a)) { J->lo[J->nr] = (a); J->len[J->nr] = (b) - (a); \
-                                               J->tr[J->nr++] = (t); } } while (0)
-    if (ge <= cs) {
-        DID_RUN(gs, ge, 1);
-        DID_RUN(cs, n, 0);
-    } else {
-        DID_RUN(cs, gs, 0);
-        DID_RUN(gs, ge, 1);
-        DID_RUN(ge, n, 0);
-    }
-#undef DID_RUN
-    int m = 0, mt = ge - gs;
-    for (int r = 0; r < J->nr; r++) m += J->len[r];
-    J->m = m;
-    J->mt = mt;
+    const int n = dd->n, k = dd->k, method = dd->method, m = J->m, mt = J->mt;
     J->status = 0;
     J->maxit = 0;
     J->qr = 0;
@@ -495,7 +620,7 @@ static void did_job_setup(const did_data *dd, double g, double cut, int tx, cons
     /* the design at the covariate period (slice tx): intercept, then the covariates */
     for (int j = 0; j < m; j++) J->X[j] = 1.0;
     for (int c = 1; c < k; c++) {
-        const double *xc = dd->X + ((R_xlen_t) tx * dd->kx + c - 1) * n;
+        const double *xc = dd->X + ((R_xlen_t) J->tx * dd->kx + c - 1) * n;
         double *Xc = J->X + (R_xlen_t) c * m;
         for (int r = 0, j = 0; r < J->nr; r++) {
             memcpy(Xc + j, xc + J->lo[r], (size_t) J->len[r] * sizeof(double));
@@ -840,7 +965,14 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
 
     did_data dd = {n, T, kx, kx + 1, method, Y, X, G, w};
     const int k = kx + 1;
-    size_t nint = 0, nd = did_work_size(n, k, &nint);
+    /* the workspace of a thread holds the largest job's units, not all n */
+    int mmax = 1;
+    for (int j = 0; j < J; j++) {
+        did_job Jb;
+        did_job_units(&dd, cl[first[j]], cl[first[j] + 4 * (R_xlen_t) K], &Jb);
+        if (Jb.m > mmax) mmax = Jb.m;
+    }
+    size_t nint = 0, nd = did_work_size(mmax, k, &nint);
     double **tw = (double **) R_alloc(nth, sizeof(double *));
     int **tiw = (int **) R_alloc(nth, sizeof(int *));
     for (int t = 0; t < nth; t++) {
@@ -866,12 +998,13 @@ SEXP attgt_cells(SEXP Y_, SEXP X_, SEXP w_, SEXP G_, SEXP cells, SEXP method_, S
             const int j = list[l], c0 = first[j];
             did_job Jb;
             double *cw;
-            double *rest = did_job_carve(&Jb, n, k, tw[tid], tiw[tid], &cw);
-            double *fcell = cw + 2 * (size_t) n + DID_BLK;
+            double *rest = did_job_carve(&Jb, mmax, k, tw[tid], tiw[tid], &cw);
+            double *fcell = cw + 2 * (size_t) mmax + DID_BLK;
             int *iw = tiw[tid] + k;
             const double *bs = head[j] > 0 && hok[head[j] - 1] ? bh + (size_t) (head[j] - 1) * k : NULL;
-            did_job_setup(&dd, cl[c0], cl[c0 + 4 * (R_xlen_t) K], (int) cl[c0 + 3 * (R_xlen_t) K] - 1,
-                          bs, &Jb, rest, iw);
+            did_job_units(&dd, cl[c0], cl[c0 + 4 * (R_xlen_t) K], &Jb);
+            Jb.tx = (int) cl[c0 + 3 * (R_xlen_t) K] - 1;
+            did_job_setup(&dd, bs, &Jb, rest, iw);
             if (phase == 0) {
                 hok[j] = Jb.fitted;
                 if (hok[j]) memcpy(bh + (size_t) j * k, Jb.b, (size_t) k * sizeof(double));

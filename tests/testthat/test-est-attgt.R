@@ -62,6 +62,38 @@ test_that("att_gt equals did::att_gt on mpdta: all controls, methods, covariates
   }
 })
 
+test_that("jobs spanning every unit, with three covariates, equal did (and fit their workspace)", {
+  # with not-yet-treated comparisons, the first group's first post-period
+  # cell compares it with every other unit: a job of all n units, whose
+  # scratch once overran the thread's workspace (by about 2 n doubles; at
+  # this size valgrind and AddressSanitizer report it, make sanitize runs this test)
+  skip_if_no_reference("did")
+  skip_under_valgrind()
+  set.seed(21)
+  n <- 3000
+  g <- c(3, 4, 5, 0)[(seq_len(n) %% 4) + 1]
+  d <- data.frame(id = rep(seq_len(n), each = 6), t = rep(1:6, n), g = rep(g, each = 6))
+  z <- rnorm(n)
+  d$x1 <- rep(z, each = 6) + 0.2 * rnorm(nrow(d))
+  d$x2 <- rep(rnorm(n), each = 6)
+  d$x3 <- rep(rbinom(n, 1, 0.5), each = 6)
+  on <- d$g > 0 & d$t >= d$g
+  d$y <- rep(z, each = 6) + 0.1 * d$t + 0.3 * d$x1 + ifelse(on, 1 + 0.3 * (d$t - d$g), 0) + rnorm(nrow(d))
+  for (method in c("dr", "ipw", "reg")) {
+    ref <- suppressWarnings(suppressMessages(did::att_gt(
+      yname = "y", tname = "t", idname = "id", gname = "g", xformla = ~ x1 + x2 + x3, data = d,
+      control_group = "notyettreated", est_method = method, bstrap = FALSE, cband = FALSE)))
+    fit <- att_gt(y ~ x1 + x2 + x3, d, panel = c("id", "t"), adopt = "g", control = "notyet",
+                  method = method, boot = 0)
+    e <- fit$estimates
+    i <- match(paste(ref$group, ref$t), paste(e$group, e$time))
+    expect_false(anyNA(i))
+    expect_identical(max(e$n_treated + e$n_control), n)
+    expect_lt(scaled_diff(e$estimate[i], ref$att), 1e-8)
+    expect_lt(rel_diff(e$std.error[i], ref$se), 1e-6)
+  }
+})
+
 test_that("att_gt equals did with a universal base, anticipation, clusters and min/max/balance_e", {
   skip_if_no_reference("did")
   skip_under_valgrind()
@@ -311,6 +343,40 @@ test_that("att_gt rejects bad input with classed errors", {
   # unbalanced panels: units missing a period are dropped with a warning
   ub <- sim[-1L, ]
   expect_warning(att_gt(y ~ 1, ub, panel = p, adopt = "adopt", boot = 0), class = "exportres_warning")
+})
+
+test_that("the kept units are those R would keep, in order of adoption, by counting or by sorting", {
+  units_of <- function(ua, count, periods, early) {
+    start <- c(0L, cumsum(count))
+    order <- sample.int(sum(count))   # rows in any order: first = order[start + 1]
+    r <- .Call(exportres:::C_attgt_units, ua, as.integer(count), periods, early, order,
+               as.integer(start))
+    keep <- count == length(periods) & !(is.finite(ua) & ua <= early)
+    u <- which(keep)
+    u <- u[order(ua[u])]
+    expect_identical(r$units, u)
+    expect_identical(r$adopt, ua[u])
+    expect_identical(r$first, order[start[u] + 1L])
+    expect_identical(r$cohorts, unique(ua[u]))
+    expect_identical(r$cohort_size, as.vector(table(match(ua[u], unique(ua[u])))))
+    expect_identical(r$incomplete, sum(count != length(periods)))
+    expect_identical(r$early, sum(count == length(periods) & is.finite(ua) & ua <= early))
+    r
+  }
+  set.seed(11)
+  ua <- c(3, Inf, 5, 3, 1, Inf, 4, 2)
+  count <- c(5, 5, 5, 4, 5, 5, 5, 5)
+  r <- units_of(ua, count, as.double(1:5), 1)   # every adoption is a period: counting
+  expect_identical(r$units, c(8L, 1L, 7L, 3L, 2L, 6L))
+  expect_identical(r$outside, 0L)
+  ua[7] <- 3.5                                   # between periods: sorting
+  r <- units_of(ua, count, as.double(1:5), 1)
+  expect_identical(r$units, c(8L, 1L, 7L, 3L, 2L, 6L))
+  big <- sample(c(2, 2.5, 4, Inf, 7), 500, replace = TRUE)
+  units_of(big, sample(c(7, 7, 7, 6), 500, replace = TRUE), as.double(1:7), 2)
+  units_of(big, rep(7, 500), as.double(1:7), 2.5)
+  # adoption outside the periods, or negative, is counted for the caller's error
+  expect_identical(units_of(c(3, 6, -1, Inf), rep(5, 4), as.double(1:5), 1)$outside, 2L)
 })
 
 test_that("att_gt does not depend on the order of the rows; dropped units equal their removal", {
