@@ -13,7 +13,9 @@
  * increasing order of value, NA staying NA, when every non-NA value is a whole
  * number and their range is below 4n + 1000 (counting then beats hashing),
  * with the number of groups G as attribute "n_groups" (as n_groups() reads
- * it). Returns NULL otherwise, and the caller falls back to match(x, unique(x)).
+ * it); an integer x without attributes that already holds such codes (each
+ * of 1..G present, no NA) is returned itself, without the attribute. Returns
+ * NULL otherwise, and the caller falls back to match(x, unique(x)).
  */
 /* group_codes_count() for an integer vector: the same codes, with loops
  * free of the type tests. */
@@ -21,22 +23,22 @@ static SEXP int_codes_count(SEXP x)
 {
     const R_xlen_t n = XLENGTH(x);
     const int *xi = INTEGER(x);
-    int lo = INT_MAX, hi = INT_MIN;
+    int lo = INT_MAX, hi = INT_MIN, any_na = 0;
     for (R_xlen_t i = 0; i < n; i++) {
         const int v = xi[i];
-        if (v == NA_INTEGER) continue;
+        if (v == NA_INTEGER) { any_na = 1; continue; }
         if (v < lo) lo = v;
         if (v > hi) hi = v;
     }
-    SEXP out = PROTECT(allocVector(INTSXP, n));
-    int *o = INTEGER(out);
     if (lo > hi) { /* all NA */
+        SEXP out = PROTECT(allocVector(INTSXP, n));
+        int *o = INTEGER(out);
         for (R_xlen_t i = 0; i < n; i++) o[i] = NA_INTEGER;
         UNPROTECT(1);
         return out;
     }
     const double span = (double) hi - (double) lo + 1.0;
-    if (span > 4.0 * (double) n + 1000.0) { UNPROTECT(1); return R_NilValue; }
+    if (span > 4.0 * (double) n + 1000.0) return R_NilValue;
     const R_xlen_t m = (R_xlen_t) span;
     int *code = (int *) R_alloc(m, sizeof(int));
     memset(code, 0, (size_t) m * sizeof(int));
@@ -44,6 +46,11 @@ static SEXP int_codes_count(SEXP x)
         if (xi[i] != NA_INTEGER) code[(R_xlen_t) xi[i] - lo] = 1;
     int g = 0;
     for (R_xlen_t k = 0; k < m; k++) if (code[k]) code[k] = ++g;
+    /* already the codes (1..g, every value present, no NA, no attribute:
+     * unit ids 1..G, the usual case): x itself, not a copy */
+    if (lo == 1 && g == hi && !any_na && ATTRIB(x) == R_NilValue) return x;
+    SEXP out = PROTECT(allocVector(INTSXP, n));
+    int *o = INTEGER(out);
     for (R_xlen_t i = 0; i < n; i++)
         o[i] = xi[i] == NA_INTEGER ? NA_INTEGER : code[(R_xlen_t) xi[i] - lo];
     setAttrib(out, install("n_groups"), ScalarInteger(g));
@@ -335,10 +342,12 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
                     if (tm[seg[j - 1]] == tm[seg[j]]) tie = j;
             }
             if (tie > 0 && start[g] + tie < first) first = start[g] + tie;
+            for (int j = 0; j < len; j++) seg[j]++;   /* 1-based, while in cache */
         }
-        if (first < nv) dup = o[first] + 1;
+        if (first < nv) dup = o[first];
+    } else {
+        for (int j = 0; j < nv; j++) o[j]++;
     }
-    for (int j = 0; j < nv; j++) o[j]++;
     SET_VECTOR_ELT(out, 2, ScalarInteger(dup));
     UNPROTECT(1);
     return out;
