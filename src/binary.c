@@ -75,6 +75,7 @@ static inline void bin_terms(int link, double y, double eta, double *ll, double 
  * and NaN, which the callers detect) give exp(-708), about 3e-308 (the true
  * value would be subnormal or 0: no logistic probability or weight changes).
  */
+EXR_CLONES
 void exr_exp_negabs(const double *x, double *out, int n)
 {
     const double *restrict xv = x;
@@ -120,6 +121,7 @@ void exr_exp_negabs(const double *x, double *out, int n)
  * log-likelihood: score factors r = w (y - p) and information weights sq =
  * w p (1 - p); returns 0 when an index is not finite. The exponentials come
  * from exr_exp_negabs(), so the loop vectorises (w: the weights, or ones). */
+EXR_CLONES
 static int logit_terms(const double *restrict y, const double *restrict w,
                        const double *restrict eta, double *restrict r, double *restrict sq, int len)
 {
@@ -143,6 +145,7 @@ static int logit_terms(const double *restrict y, const double *restrict w,
  * also in floating point: so hmax is the largest of the three, with w_i / 4
  * counted only when straddling; written so, every load is unconditional and
  * the loop vectorises). */
+EXR_CLONES
 static double logit_curvature(const double *restrict w, const double *restrict eta,
                               const double *restrict eta0, const double *restrict sq,
                               const double *restrict sq0, int len)
@@ -171,6 +174,7 @@ static double logit_curvature(const double *restrict w, const double *restrict e
  * eta0 and hmax_i the largest p (1 - p) between the two indices (1/4 when
  * they straddle 0, where p (1 - p) peaks; else the larger end): the bound on
  * the second-order term of the log-likelihood's change (see exr_binary_fit). */
+EXR_CLONES
 static double bin_eval(int link, const double *X, const double *y, const double *w, int n, int p,
                        const double *b, double *eta, double *g, double *H, double *r, double *sq,
                        double *xw, int want_ll, const double *eta0, const double *sq0,

@@ -90,6 +90,7 @@ SEXP group_codes_count(SEXP x)
 }
 
 /* finite_scan() of a double vector. */
+EXR_CLONES
 static void double_scan(const double *restrict v, R_xlen_t n, double *bad_, double *big_,
                         double *na_, double *lo_, double *hi_)
 {

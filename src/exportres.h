@@ -43,6 +43,21 @@
 #define EXR_SIMD_SUM(...)
 #endif
 
+/* The hot numerical kernels are compiled twice, for baseline x86-64 (SSE2)
+ * and for the x86-64-v3 level (AVX2 and FMA: Intel from 2013, AMD from
+ * 2015), and the dynamic loader picks the one the CPU runs when the package
+ * loads (GCC's target_clones, an ifunc: GCC 12 or later on x86-64 Linux;
+ * elsewhere, or with -DEXR_NO_CLONES, the baseline version only). The two
+ * may differ in the last bits (fused multiply-adds, wider vector sums), as
+ * BLAS results do across CPUs; on one machine the same version always runs,
+ * so results do not change between calls or with the number of cores. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && \
+    defined(__linux__) && !defined(EXR_NO_CLONES)
+#define EXR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define EXR_CLONES
+#endif
+
 /* ---- checks.c: argument checks for .Call entry points -------------------
  * They raise an R error (never crash) when an entry point is called with the
  * wrong types or lengths, whoever calls it. exr_raise() signals an

@@ -61,6 +61,7 @@ static double dot4(const double *a, const double *b, const double *w, int n)
 }
 
 /* The (weighted, if w) dot product of a and b, by dot4(). */
+EXR_CLONES
 double exr_dot(const double *a, const double *b, const double *w, int n)
 {
     return dot4(a, b, w, n);
@@ -70,6 +71,7 @@ double exr_dot(const double *a, const double *b, const double *w, int n)
  * j < q (1 <= q <= 4). Four independent sums, vectorised: a Gram matrix of a
  * few columns reads each weighted column once per four products instead of
  * once per product. */
+EXR_CLONES
 void exr_dots4(const double *v, const double *const *x, int q, int n, double *out)
 {
     const double *restrict vv = v;
@@ -94,6 +96,7 @@ void exr_dots4(const double *v, const double *const *x, int q, int n, double *ou
  * and out[4 + j] = sum_i w_i u1_i x[j][i] for j < q (1 <= q <= 4; w NULL:
  * unweighted): two columns of a weighted Gram matrix X'WX against four
  * others, without forming the weighted columns. */
+EXR_CLONES
 void exr_wdots2x4(const double *w, const double *u0, const double *u1, const double *const *x,
                   int q, int n, double *out)
 {
@@ -133,6 +136,7 @@ void exr_wdots2x4(const double *w, const double *u0, const double *u1, const dou
  * (exr_dots4, or exr_wdots2x4 with weights). nz (NULL: none) flags the
  * columns with a non-zero value in the block; the others add nothing and
  * are skipped. */
+EXR_CLONES
 void exr_xtwv_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const double *v,
                   const char *nz, double *out)
 {
@@ -156,6 +160,7 @@ void exr_xtwv_add(const double *x, R_xlen_t ld, int len, int p, const double *w,
  * len, w and nz as exr_xtwv_add()): two columns (c, c + 1) against four
  * (a0..a0 + 3) a pass (exr_wdots2x4), the few products beyond the triangle
  * not kept. */
+EXR_CLONES
 void exr_gram_add(const double *x, R_xlen_t ld, int len, int p, const double *w, const char *nz,
                   double *XtX)
 {
@@ -193,6 +198,7 @@ void exr_gram_add(const double *x, R_xlen_t ld, int len, int p, const double *w,
  * 27 columns otherwise streams each column from memory 27 times); the products
  * of a column that is zero throughout a block are skipped there (dummies,
  * influence functions that are zero outside their units). */
+EXR_CLONES
 void exr_crossprod(const double *x, const double *y, const double *w, int n, int p,
                    double *XtX, double *Xty)
 {

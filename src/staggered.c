@@ -63,6 +63,7 @@ static int did_wls(const double *X, const double *y, const double *w, int n, int
 }
 
 /* a = s * V m (k x k times k), then the per-unit projections x_i' a into proj. */
+EXR_CLONES
 static void did_project(const double *X, int n, int k, const double *V, const double *m,
                         double s, double *a, double *proj)
 {
@@ -82,6 +83,7 @@ static void did_project(const double *X, int n, int k, const double *V, const do
 }
 
 /* The sum of a (n), by four partial sums (as exr_dot). */
+EXR_CLONES
 static double did_sum(const double *a, int n)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -586,11 +588,12 @@ static void did_job_units(const did_data *dd, double g, double cut, did_job *J)
  *        a = n Vps colMeans(wc (dy - eta_c) X);
  *   reg: inf = Ady dy + Ae e - Bt eta_t + Bc eta_c, Ady = Bt - Bc,
  *        Ae = Bc - wo x'c3 / mwc.
- * Sets J->status (0, or as exr_did_panel: 1 overlap, 2 regression singular,
+ * Sets J->status (0, or 1 overlap, 2 regression singular,
  * 3 propensity model singular, 4 no treated or comparison unit), J->maxit,
  * J->qr (the regression is ill-conditioned: solve each cell by QR).
  * work: the rest of the thread's workspace. Pure: no R API.
  */
+EXR_CLONES
 static void did_job_setup(const did_data *dd, const double *bstart, did_job *J, double *work,
                           int *iwork)
 {
@@ -756,6 +759,7 @@ static void did_job_setup(const did_data *dd, const double *bstart, did_job *J, 
  * columns stay in the L1 cache while the block's dot products read them.
  * Returns 0, or 2 when the regression of this cell's outcome fails. Pure.
  */
+EXR_CLONES
 static int did_job_cell(const did_data *dd, const did_job *J, int te, int tb, double *att,
                         double *inf, double *cw, double *work, int *iwork)
 {
@@ -1106,6 +1110,7 @@ void exr_mboot_nonzero(const double *psi, int m, int K, unsigned char *nz)
  * (they would add zeros). The tables are built once per call: give a call
  * many draws. Pure: no R API.
  */
+EXR_CLONES
 void exr_mboot_draws(const double *psi, const unsigned char *nz, int m, int K,
                      const unsigned char *bits, int B, int b0, int b1, double *S, double *work)
 {
