@@ -262,7 +262,9 @@ static void order_merge(int *pos, int len, const double *key, int *tmp)
  * The rows of the units sorted by unit, then time, stably (ties in their row
  * order): what order(id, time) gives on those rows, by counting (the codes
  * are dense) and, within a unit, a merge sort that is linear on rows already
- * in time order (the usual case). Returns list(order = 1-based rows,
+ * in time order (the usual case); rows already sorted by unit and time are
+ * recognised in the counting pass and are their own order. Returns
+ * list(order = 1-based rows,
  * start = G + 1 offsets into order, dup = the 1-based row of the first
  * repeated (id, time) pair in that order, or 0).
  */
@@ -291,17 +293,30 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
     SET_VECTOR_ELT(out, 1, st);
     int *start = INTEGER(st);
     memset(start, 0, ((size_t) G + 1) * sizeof(int));
+    /* in_order: every row in a unit, and the rows already sorted by unit,
+     * then strictly by time (the usual layout of a panel): the order is then
+     * the rows themselves, with no repeated pair */
+    int in_order = 1;
     for (R_xlen_t i = 0; i < n; i++) {
-        if (id[i] == NA_INTEGER) continue;
+        if (id[i] == NA_INTEGER) { in_order = 0; continue; }
         if (id[i] < 1 || id[i] > G) exr_raise("id", "codes must be in 1..G");
         if ((tm && ISNAN(tm[i])) || (ti && ti[i] == NA_INTEGER)) exr_raise("time", "NA time in a unit");
         start[id[i]]++;
+        if (i > 0 && in_order && id[i] <= id[i - 1]) {
+            in_order = id[i] == id[i - 1] && (tm ? tm[i] > tm[i - 1] : (ti ? ti[i] > ti[i - 1] : 1));
+        }
     }
     for (int g = 0; g < G; g++) start[g + 1] += start[g];
     const int nv = start[G];
     SEXP ord = allocVector(INTSXP, nv);
     SET_VECTOR_ELT(out, 0, ord);
     int *o = INTEGER(ord);
+    if (in_order) {
+        for (int j = 0; j < nv; j++) o[j] = j + 1;
+        SET_VECTOR_ELT(out, 2, ScalarInteger(0));
+        UNPROTECT(1);
+        return out;
+    }
     int *fill = (int *) R_alloc((size_t) G + 1, sizeof(int));
     memcpy(fill, start, ((size_t) G + 1) * sizeof(int));
     for (R_xlen_t i = 0; i < n; i++)

@@ -66,4 +66,20 @@ test_that("panel_index sorts rows by unit then time as order() does, and finds r
     expect_error(exportres:::panel_index(id2, tm2), "duplicate \\(id, time\\) pair", class = "exportres_error")
     expect_silent(exportres:::panel_index(id2, tm2, check = FALSE))
   }
+  # integer ids 1..G in sorted rows (their own codes, their own order); an
+  # adjacent repeated pair, and a unit out of time order, in otherwise sorted rows
+  ids <- rep(1:30, each = 4)
+  ts <- rep(c(1, 2, 5, 9), 30)
+  ps <- exportres:::panel_index(ids, ts)
+  expect_identical(ps$id, ids)
+  expect_identical(ps$order, seq_along(ids))
+  expect_identical(ps$start, as.integer(seq(0, 120, by = 4)))
+  ts_dup <- ts
+  ts_dup[6] <- ts_dup[5]
+  expect_error(exportres:::panel_index(ids, ts_dup), "duplicate \\(id, time\\) pair: \\(2, 1\\)",
+               class = "exportres_error")
+  ts_swap <- ts
+  ts_swap[9:10] <- ts[10:9]
+  expect_identical(exportres:::panel_index(ids, ts_swap)$order, order(ids, ts_swap))
+  expect_identical(exportres:::panel_index(ids, as.integer(ts_swap))$order, order(ids, ts_swap))
 })
