@@ -284,6 +284,7 @@ size_t exr_binary_work_size(int n, int p)
  * EXR_BIN_SEPARATION, or EXR_BIN_SINGULAR (information not positive definite).
  * work: exr_binary_work_size(n, p) doubles; iwork: p ints. Pure: no R API.
  */
+EXR_CLONES
 int exr_binary_fit(const double *X, const double *y, const double *w, int n, int p, int link,
                    double *b, double *ll_out, double *info_obs, double *info_exp, double *eta,
                    int maxit, double tol, double tol_lag, int *iter, double *work, int *iwork)

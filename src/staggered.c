@@ -169,11 +169,21 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     SEXP cn = allocVector(INTSXP, G); SET_VECTOR_ELT(out, 2, cn);
     double *uad = REAL(ua);
     int *cnt = INTEGER(cn);
-    int gmax = -1, varies_a = 0, varies_w = 0, varies_c = 0;
+    /* the periods: those of a unit with the most rows, if every unit's
+     * (sorted, distinct) periods are among them */
+    int gmax = -1;
     for (int g = 0; g < G; g++) {
-        const int *r = ord + start[g], len = start[g + 1] - start[g];
-        cnt[g] = len;
-        if (len > 0 && (gmax < 0 || len > cnt[gmax])) gmax = g;
+        cnt[g] = start[g + 1] - start[g];
+        if (cnt[g] > 0 && (gmax < 0 || cnt[g] > cnt[gmax])) gmax = g;
+    }
+    const int T = gmax < 0 ? 0 : cnt[gmax];
+    SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
+    double *P = REAL(pr);
+    for (int t = 0; t < T; t++) P[t] = TIME_AT(ord[start[gmax] + t] - 1);
+    /* one pass over each unit's rows */
+    int varies_a = 0, varies_w = 0, varies_c = 0, extra = 0;
+    for (int g = 0; g < G; g++) {
+        const int *r = ord + start[g], len = cnt[g];
         if (len == 0) {
             uad[g] = NA_REAL;
             continue;
@@ -198,25 +208,19 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
         if (cl && !varies_c)
             for (int j = 1; j < len; j++)
                 if (cl[r[j] - 1] != cl[i0]) { varies_c = g + 1; break; }
-    }
-    /* the periods: those of a unit with the most rows, if every unit's
-     * (sorted, distinct) periods are among them */
-    int T = gmax < 0 ? 0 : cnt[gmax], extra = 0;
-    SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
-    double *P = REAL(pr);
-    for (int t = 0; t < T; t++) P[t] = TIME_AT(ord[start[gmax] + t] - 1);
-    for (int g = 0; g < G && !extra; g++) {
-        const int *r = ord + start[g], len = start[g + 1] - start[g];
-        int t = 0;
-        if (tmi) {
-            for (int j = 0; j < len && !extra; j++) {
-                const double v = tmi[r[j] - 1];   /* not NA: panel_order() checked */
-                while (t < T && P[t] < v) t++;
-                if (t == T || P[t] != v) extra = 1;
+        if (extra) continue;
+        /* the unit's periods among P: with T rows (sorted and distinct, by
+         * panel_order()) they must be P itself (no search); fewer are
+         * looked up in order (times are not NA: panel_order() checked) */
+        if (len == T) {
+            if (tmi) {
+                for (int j = 0; j < len; j++) if ((double) tmi[r[j] - 1] != P[j]) { extra = 1; break; }
+            } else {
+                for (int j = 0; j < len; j++) if (tmd[r[j] - 1] != P[j]) { extra = 1; break; }
             }
         } else {
-            for (int j = 0; j < len && !extra; j++) {
-                const double v = tmd[r[j] - 1];
+            for (int j = 0, t = 0; j < len && !extra; j++) {
+                const double v = TIME_AT(r[j] - 1);
                 while (t < T && P[t] < v) t++;
                 if (t == T || P[t] != v) extra = 1;
             }
