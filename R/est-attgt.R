@@ -209,7 +209,8 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   if (!is.integer(tm) || is.factor(tm)) tm <- as.numeric(tm)   # integer periods: no copy
   pidx <- panel_index(id, tm, check = TRUE)
   cl0 <- if (length(d$cluster)) d$cluster[[1L]] else NULL
-  lay <- .Call(C_attgt_layout, pidx$order, pidx$start, tm, g_rows, d$weights, cl0)
+  ord <- if (pidx$in_order) NULL else pidx$order   # NULL: the C code reads the rows in order
+  lay <- .Call(C_attgt_layout, ord, pidx$start, tm, g_rows, d$weights, cl0)
   unit_row <- function(u) pidx$order[pidx$start[u] + 1L]
   if (lay$adopt_varies > 0L) {
     exr_error("adopt", "the adoption period must be constant within a unit (unit ",
@@ -224,7 +225,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   # their codes), so that the units of every cell are a few runs of
   # consecutive units; and the cohorts, runs of equal adoption periods
   ku <- .Call(C_attgt_units, ua, lay$count, as.double(periods),
-              as.double(periods[1L] + anticipation), pidx$order, pidx$start)
+              as.double(periods[1L] + anticipation), ord, pidx$start)
   if (ku$outside > 0L) adoption_check(ua, c(periods[1L], periods[nT]))
   if (nT < 2L) exr_error("data", "att_gt() needs at least two periods.")
   if (ku$incomplete > 0L) {
@@ -257,7 +258,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   list(k = k + 1L, w = w, cl = cl, G = G, groups = groups, cohorts = ku$cohorts,
        cohort_size = ku$cohort_size, periods = periods, n = n,
        ids = id[first], n_rows = n * nT, xnames = if (is.list(d$X)) names(d$X) else colnames(d$X),
-       order = pidx$order, start = pidx$start, units = units)
+       order = ord, start = pidx$start, units = units)
 }
 
 # The outcomes by period (n x T) and the covariates of the periods `xper`

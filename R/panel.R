@@ -75,7 +75,8 @@ panel_vars <- function(data, panel, arg = "panel") {
 #' @param check error on duplicate (id, time) pairs?
 #' @return list: `id` (integer codes 1..G aligned with the rows, NA for rows in
 #'   no unit), `time`, `valid` (rows in a unit), `order` (the valid rows sorted
-#'   by unit, then time), `start` (G + 1 offsets into `order`: unit g is
+#'   by unit, then time), `in_order` (`order` is `seq_len(n)`: the rows were
+#'   already in that order), `start` (G + 1 offsets into `order`: unit g is
 #'   `order[(start[g] + 1):start[g + 1]]`), `n_groups`, `tmin`, `span`.
 #' @keywords internal
 #' @noRd
@@ -107,6 +108,11 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   # the rows sorted by unit, then time (stably, as order(idc, time)), by
   # counting in C, and the first repeated (id, time) pair
   so <- .Call(C_panel_order, as.integer(idc), time, as.integer(G))
+  # rows already sorted by unit and time (the usual layout): the order is
+  # 1..n, a compact sequence that R does not store (in_order tells C code
+  # that takes it that it may read the rows directly)
+  in_order <- is.null(so$order)
+  if (in_order) so$order <- seq_len(n)
   # the periods' range: from the scan when every row is in a unit (min and
   # max of the valid rows otherwise, not range(), which copies its argument)
   rng <- if (is.null(time) || !length(so$order)) {
@@ -117,8 +123,8 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
     tv <- time[valid]
     as.double(c(min(tv), max(tv)))
   }
-  pi <- list(id = idc, time = time, valid = valid, order = so$order, start = so$start,
-             n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)
+  pi <- list(id = idc, time = time, valid = valid, order = so$order, in_order = in_order,
+             start = so$start, n_groups = G, tmin = rng[1L], span = rng[2L] - rng[1L] + 1)
   if (check && !is.null(time) && so$dup > 0L) {
     r <- so$dup
     exr_error(arg, "duplicate (id, time) pair: (", format(id[r]), ", ", format(time[r]),

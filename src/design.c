@@ -294,8 +294,9 @@ static int rows_in_panel_order(const int *restrict id, const double *restrict tm
  * order): what order(id, time) gives on those rows, by counting (the codes
  * are dense) and, within a unit, a merge sort that is linear on rows already
  * in time order (the usual case); rows already sorted by unit and time are
- * recognised in the counting pass and are their own order. Returns
- * list(order = 1-based rows,
+ * recognised in a first pass and are their own order. Returns
+ * list(order = 1-based rows (NULL when the rows are already in order: the
+ * order is then 1..n, which the caller need not store),
  * start = G + 1 offsets into order, dup = the 1-based row of the first
  * repeated (id, time) pair in that order, or 0).
  */
@@ -337,10 +338,7 @@ SEXP panel_order(SEXP id_, SEXP time_, SEXP G_)
             }
         }
         for (int g = 0; g < G; g++) start[g + 1] += start[g];
-        SEXP ord = allocVector(INTSXP, n);
-        SET_VECTOR_ELT(out, 0, ord);
-        int *o = INTEGER(ord);
-        for (int j = 0; j < (int) n; j++) o[j] = j + 1;
+        SET_VECTOR_ELT(out, 0, R_NilValue);   /* the order is 1..n */
         SET_VECTOR_ELT(out, 2, ScalarInteger(0));
         UNPROTECT(1);
         return out;

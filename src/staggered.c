@@ -141,8 +141,9 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
 #define TIME_AT(i) (tmd ? tmd[i] : (tmi[i] == NA_INTEGER ? NA_REAL : (double) tmi[i]))
     /* a row's adoption period: Inf for never treated (NA, NaN or 0) */
 #define ADOPT_AT(i) adopt_period(ad ? ad[i] : (adi[i] == NA_INTEGER ? NA_REAL : (double) adi[i]))
-    const int *ord = exr_int_arg(order_, -1, "order");
-    const R_xlen_t nv = XLENGTH(order_);
+    /* order NULL: the rows are already in unit order */
+    const int *ord = isNull(order_) ? NULL : exr_int_arg(order_, -1, "order");
+    const R_xlen_t nv = ord ? XLENGTH(order_) : nr;
     const int *start = exr_int_arg(start_, -1, "start");
     const int G = (int) XLENGTH(start_) - 1;
     /* adopt: double, or integer (NA_INTEGER: never treated) */
@@ -159,8 +160,11 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
     for (int g = 0; g < G; g++)
         if (start[g + 1] < start[g]) exr_raise("start", "must be non-decreasing");
-    for (R_xlen_t j = 0; j < nv; j++)
-        if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows must be in 1..length(time)");
+    if (ord)
+        for (R_xlen_t j = 0; j < nv; j++)
+            if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows must be in 1..length(time)");
+    /* the row (0-based) of position j of the unit whose rows start at s0 in the order */
+#define ROWJ(j) (ord ? (R_xlen_t) r[j] - 1 : s0 + (j))
 
     const char *nm[7] = {"periods", "unit_adopt", "count", "adopt_varies", "w_varies",
                          "cl_varies", "extra"};
@@ -179,16 +183,20 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     const int T = gmax < 0 ? 0 : cnt[gmax];
     SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
     double *P = REAL(pr);
-    for (int t = 0; t < T; t++) P[t] = TIME_AT(ord[start[gmax] + t] - 1);
+    for (int t = 0; t < T; t++) {
+        const R_xlen_t i = ord ? (R_xlen_t) ord[start[gmax] + t] - 1 : (R_xlen_t) start[gmax] + t;
+        P[t] = TIME_AT(i);
+    }
     /* one pass over each unit's rows */
     int varies_a = 0, varies_w = 0, varies_c = 0, extra = 0;
     for (int g = 0; g < G; g++) {
-        const int *r = ord + start[g], len = cnt[g];
+        const int *r = ord ? ord + start[g] : NULL, len = cnt[g];
+        const R_xlen_t s0 = start[g];
         if (len == 0) {
             uad[g] = NA_REAL;
             continue;
         }
-        const R_xlen_t i0 = r[0] - 1;
+        const R_xlen_t i0 = ROWJ(0);
         const double a0 = ADOPT_AT(i0);
         uad[g] = a0;
         /* the unit's other rows: the same raw value (the usual case), or one
@@ -196,31 +204,31 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
         if (!varies_a) {
             if (adi) {
                 for (int j = 1; j < len; j++)
-                    if (adi[r[j] - 1] != adi[i0] && ADOPT_AT(r[j] - 1) != a0) { varies_a = g + 1; break; }
+                    if (adi[ROWJ(j)] != adi[i0] && ADOPT_AT(ROWJ(j)) != a0) { varies_a = g + 1; break; }
             } else {
                 for (int j = 1; j < len; j++)
-                    if (ad[r[j] - 1] != ad[i0] && ADOPT_AT(r[j] - 1) != a0) { varies_a = g + 1; break; }
+                    if (ad[ROWJ(j)] != ad[i0] && ADOPT_AT(ROWJ(j)) != a0) { varies_a = g + 1; break; }
             }
         }
         if (w && !varies_w)
             for (int j = 1; j < len; j++)
-                if (w[r[j] - 1] != w[i0]) { varies_w = g + 1; break; }
+                if (w[ROWJ(j)] != w[i0]) { varies_w = g + 1; break; }
         if (cl && !varies_c)
             for (int j = 1; j < len; j++)
-                if (cl[r[j] - 1] != cl[i0]) { varies_c = g + 1; break; }
+                if (cl[ROWJ(j)] != cl[i0]) { varies_c = g + 1; break; }
         if (extra) continue;
         /* the unit's periods among P: with T rows (sorted and distinct, by
          * panel_order()) they must be P itself (no search); fewer are
          * looked up in order (times are not NA: panel_order() checked) */
         if (len == T) {
             if (tmi) {
-                for (int j = 0; j < len; j++) if ((double) tmi[r[j] - 1] != P[j]) { extra = 1; break; }
+                for (int j = 0; j < len; j++) if ((double) tmi[ROWJ(j)] != P[j]) { extra = 1; break; }
             } else {
-                for (int j = 0; j < len; j++) if (tmd[r[j] - 1] != P[j]) { extra = 1; break; }
+                for (int j = 0; j < len; j++) if (tmd[ROWJ(j)] != P[j]) { extra = 1; break; }
             }
         } else {
             for (int j = 0, t = 0; j < len && !extra; j++) {
-                const double v = TIME_AT(r[j] - 1);
+                const double v = TIME_AT(ROWJ(j));
                 while (t < T && P[t] < v) t++;
                 if (t == T || P[t] != v) extra = 1;
             }
@@ -234,6 +242,7 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     return out;
 #undef TIME_AT
 #undef ADOPT_AT
+#undef ROWJ
 }
 
 /* A unit's adoption period and code, sorted by period, then code. */
@@ -255,7 +264,8 @@ static int cmp_unit_key(const void *x, const void *y)
  *                      and number of rows of each of the G units
  *   periods            the T periods of the data, sorted
  *   early              units adopting at or before it have no pre-period
- *   order, start       panel_index()'s rows sorted by unit and the offsets
+ *   order, start       panel_index()'s rows sorted by unit (NULL: the rows
+ *                      are in that order) and the offsets
  * The units kept, those observed in every period (count == T) and not
  * treated by `early`, sorted by adoption period (never treated last, ties in
  * the order of their codes): by counting when every adoption period is one
@@ -277,9 +287,9 @@ SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP
     for (int t = 1; t < T; t++)
         if (!(P[t] > P[t - 1])) exr_raise("periods", "must be sorted and distinct");
     const double early = exr_scalar_real(early_, "early");
-    const int *ord = exr_int_arg(order_, -1, "order");
+    const int *ord = isNull(order_) ? NULL : exr_int_arg(order_, -1, "order");
     const int *start = exr_int_arg(start_, G + 1, "start");
-    const R_xlen_t nv = XLENGTH(order_);
+    const R_xlen_t nv = ord ? XLENGTH(order_) : start[G];
     int incomplete = 0, n_early = 0, outside = 0, n = 0, exact = 1;
     /* key[u]: the unit's period index (T: never treated), -1 when not kept */
     int *key = (int *) R_alloc(G > 0 ? G : 1, sizeof(int));
@@ -329,7 +339,7 @@ SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP
     }
     int nc = 0;
     for (int j = 0; j < n; j++) {
-        pf[j] = ord[start[pu[j] - 1]];
+        pf[j] = ord ? ord[start[pu[j] - 1]] : start[pu[j] - 1] + 1;
         if (j == 0 || pa[j] != pa[j - 1]) nc++;
     }
     SEXP co = allocVector(REALSXP, nc); SET_VECTOR_ELT(out, 3, co);
@@ -349,7 +359,8 @@ SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP
 
 /*
  * .Call entry: attgt_reshape(order, start, units, T, y, X, w, xper)
- *   order, start  as attgt_layout(); units: the units kept (1-based codes,
+ *   order, start  as attgt_layout() (order NULL: rows in unit order); units:
+ *                 the units kept (1-based codes,
  *                 distinct, each with exactly T rows, one per period, in time
  *                 order), in the order wanted (att_gt: by adoption period)
  *   y             the design's response (rows); X NULL or its covariates
@@ -369,17 +380,20 @@ SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP
 SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP X_, SEXP w_,
                    SEXP xper_)
 {
-    const int *ord = exr_int_arg(order_, -1, "order");
-    const R_xlen_t nv = XLENGTH(order_);
+    const int *ord = isNull(order_) ? NULL : exr_int_arg(order_, -1, "order");
     const int *start = exr_int_arg(start_, -1, "start");
     const int G = (int) XLENGTH(start_) - 1;
     const int *units = exr_int_arg(units_, -1, "units");
     const int n = (int) XLENGTH(units_);
     const int T = exr_scalar_int(T_, "T");
     if (T < 1) exr_raise("T", "must be positive");
-    if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
     const double *y = exr_real_arg(y_, -1, "y");
     const R_xlen_t nr = XLENGTH(y_);
+    /* order NULL: the rows are already in unit order */
+    const R_xlen_t nv = ord ? XLENGTH(order_) : nr;
+    if (G < 0 || start[0] != 0 || start[G] != nv) exr_raise("start", "must be G + 1 offsets into order");
+    for (int g = 0; g < G; g++)
+        if (start[g + 1] < start[g]) exr_raise("start", "must be non-decreasing");
     /* the covariates: a matrix, or a list of columns (build_design(columns =
      * TRUE)); Xc[c] is column c */
     int kx = 0;
@@ -412,8 +426,11 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         dest[g] = u;
         if (start[g + 1] - start[g] != T) exr_raise("units", "kept units must have T rows");
     }
-    for (R_xlen_t j = 0; j < nv; j++)
-        if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows out of range");
+    if (ord)
+        for (R_xlen_t j = 0; j < nv; j++)
+            if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows out of range");
+    /* the row (0-based) of position j of a unit whose rows start at s0 */
+#define ROWJ(j) (ord ? (R_xlen_t) r[j] - 1 : s0 + (j))
     const int k = kx + 1;
     const char *nm[4] = {"Y", "X", "first", "XtX"};
     SEXP out = PROTECT(exr_named_list(4, nm));
@@ -434,10 +451,11 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     for (int g = 0; g < G; g++) {
         const int u = dest[g];
         if (u < 0) continue;
-        const int *r = ord + start[g];
-        first[u] = r[0];
-        if (wu) wu[u] = w[r[0] - 1];
-        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[r[t] - 1];
+        const int *r = ord ? ord + start[g] : NULL;
+        const R_xlen_t s0 = start[g];
+        first[u] = (int) ROWJ(0) + 1;
+        if (wu) wu[u] = w[ROWJ(0)];
+        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[ROWJ(t)];
     }
     for (int c = 0; c < kx; c++) {
         const double *xc = Xc[c];
@@ -446,8 +464,9 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         for (int g = 0; g < G; g++) {
             const int u = dest[g];
             if (u < 0) continue;
-            const int *r = ord + start[g];
-            for (int q = 0; q < S; q++) Xoc[u + q * step] = xc[r[xper[q] - 1] - 1];
+            const int *r = ord ? ord + start[g] : NULL;
+            const R_xlen_t s0 = start[g];
+            for (int q = 0; q < S; q++) Xoc[u + q * step] = xc[ROWJ(xper[q] - 1)];
         }
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
@@ -468,6 +487,7 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     }
     UNPROTECT(1);
     return out;
+#undef ROWJ
 }
 
 /* ---- the cells -------------------------------------------------------------
