@@ -207,7 +207,7 @@ attgt_panel <- function(d, data, pv, adopt, anticipation, control) {
   id <- sub(data[[pv[1L]]])
   tm <- sub(data[[pv[2L]]])
   if (!is.integer(tm) || is.factor(tm)) tm <- as.numeric(tm)   # integer periods: no copy
-  pidx <- panel_index(id, tm, check = TRUE)
+  pidx <- panel_index(id, tm, check = TRUE, mask = FALSE)
   cl0 <- if (length(d$cluster)) d$cluster[[1L]] else NULL
   ord <- if (pidx$in_order) NULL else pidx$order   # NULL: the C code reads the rows in order
   lay <- .Call(C_attgt_layout, ord, pidx$start, tm, g_rows, d$weights, cl0)

@@ -73,6 +73,8 @@ panel_vars <- function(data, panel, arg = "panel") {
 #' @param id unit identifiers (any atomic vector).
 #' @param time numeric times, or NULL.
 #' @param check error on duplicate (id, time) pairs?
+#' @param mask return the `valid` mask when every row is in a unit (FALSE:
+#'   `valid` is then NULL, sparing a logical vector as long as the data).
 #' @return list: `id` (integer codes 1..G aligned with the rows, NA for rows in
 #'   no unit), `time`, `valid` (rows in a unit), `order` (the valid rows sorted
 #'   by unit, then time), `in_order` (`order` is `seq_len(n)`: the rows were
@@ -80,7 +82,7 @@ panel_vars <- function(data, panel, arg = "panel") {
 #'   `order[(start[g] + 1):start[g + 1]]`), `n_groups`, `tmin`, `span`.
 #' @keywords internal
 #' @noRd
-panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
+panel_index <- function(id, time = NULL, check = TRUE, arg = "data", mask = TRUE) {
   if (!is.atomic(id) || is.null(id)) exr_error(arg, "the unit identifier must be an atomic vector, not ", class(id)[1L], ".")
   n <- length(id)
   if (!is.null(time)) {
@@ -93,8 +95,9 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
     t_na <- t_scan[1L] + t_scan[3L] > 0
   }
   # codes without copies when no row is missing an id or time (the usual case)
-  if (!anyNA(id) && (is.null(time) || !t_na)) {
-    valid <- rep(TRUE, n)
+  all_valid <- !anyNA(id) && (is.null(time) || !t_na)
+  if (all_valid) {
+    valid <- if (mask) rep(TRUE, n) else NULL
     idc <- if (n) codes_of(id) else integer(0)
   } else {
     valid <- !is.na(id)
@@ -104,7 +107,7 @@ panel_index <- function(id, time = NULL, check = TRUE, arg = "data") {
   }
   # the number of units: counted by codes_of() when it codes by counting
   G <- attr(idc, "n_groups", exact = TRUE)
-  if (is.null(G)) G <- if (n && any(valid)) max(idc, na.rm = TRUE) else 0L
+  if (is.null(G)) G <- if (n && (all_valid || any(valid))) max(idc, na.rm = TRUE) else 0L
   # the rows sorted by unit, then time (stably, as order(idc, time)), by
   # counting in C, and the first repeated (id, time) pair
   so <- .Call(C_panel_order, as.integer(idc), time, as.integer(G))

@@ -82,4 +82,11 @@ test_that("panel_index sorts rows by unit then time as order() does, and finds r
   ts_swap[9:10] <- ts[10:9]
   expect_identical(exportres:::panel_index(ids, ts_swap)$order, order(ids, ts_swap))
   expect_identical(exportres:::panel_index(ids, as.integer(ts_swap))$order, order(ids, ts_swap))
+  # without the mask of valid rows (every row in a unit): the same index
+  pm <- exportres:::panel_index(ids, ts_swap, mask = FALSE)
+  expect_null(pm$valid)
+  pv <- exportres:::panel_index(ids, ts_swap)
+  for (nm in c("id", "order", "start", "n_groups", "tmin", "span")) expect_identical(pm[[nm]], pv[[nm]])
+  expect_identical(exportres:::panel_index(c(ids, NA), c(ts, 3), mask = FALSE)$valid,
+                   c(rep(TRUE, length(ids)), FALSE))
 })
