@@ -117,6 +117,13 @@ static inline double adopt_period(double a)
     return ISNAN(a) || a == 0 ? R_PosInf : a;
 }
 
+/* The row (0-based) at position k of panel_index()'s order: ord holds 1-based
+ * rows, or is NULL when the rows are already in that order. */
+static inline R_xlen_t order_row(const int *ord, R_xlen_t k)
+{
+    return ord ? (R_xlen_t) ord[k] - 1 : k;
+}
+
 /*
  * .Call entry: attgt_layout(order, start, time, adopt, w, cl)
  *   order, start  panel_index()'s rows sorted by unit, then time (1-based), and
@@ -163,8 +170,6 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     if (ord)
         for (R_xlen_t j = 0; j < nv; j++)
             if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows must be in 1..length(time)");
-    /* the row (0-based) of position j of the unit whose rows start at s0 in the order */
-#define ROWJ(j) (ord ? (R_xlen_t) r[j] - 1 : s0 + (j))
 
     const char *nm[7] = {"periods", "unit_adopt", "count", "adopt_varies", "w_varies",
                          "cl_varies", "extra"};
@@ -183,52 +188,44 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     const int T = gmax < 0 ? 0 : cnt[gmax];
     SEXP pr = allocVector(REALSXP, T); SET_VECTOR_ELT(out, 0, pr);
     double *P = REAL(pr);
-    for (int t = 0; t < T; t++) {
-        const R_xlen_t i = ord ? (R_xlen_t) ord[start[gmax] + t] - 1 : (R_xlen_t) start[gmax] + t;
-        P[t] = TIME_AT(i);
-    }
+    for (int t = 0; t < T; t++) P[t] = TIME_AT(order_row(ord, (R_xlen_t) start[gmax] + t));
     /* one pass over each unit's rows */
     int varies_a = 0, varies_w = 0, varies_c = 0, extra = 0;
     for (int g = 0; g < G; g++) {
-        const int *r = ord ? ord + start[g] : NULL, len = cnt[g];
+        const int len = cnt[g];
         const R_xlen_t s0 = start[g];
         if (len == 0) {
             uad[g] = NA_REAL;
             continue;
         }
-        const R_xlen_t i0 = ROWJ(0);
+        const R_xlen_t i0 = order_row(ord, s0);
         const double a0 = ADOPT_AT(i0);
         uad[g] = a0;
         /* the unit's other rows: the same raw value (the usual case), or one
          * coding the same period (NA, NaN and 0 all mean never treated) */
         if (!varies_a) {
-            if (adi) {
-                for (int j = 1; j < len; j++)
-                    if (adi[ROWJ(j)] != adi[i0] && ADOPT_AT(ROWJ(j)) != a0) { varies_a = g + 1; break; }
-            } else {
-                for (int j = 1; j < len; j++)
-                    if (ad[ROWJ(j)] != ad[i0] && ADOPT_AT(ROWJ(j)) != a0) { varies_a = g + 1; break; }
+            for (int j = 1; j < len; j++) {
+                const R_xlen_t i = order_row(ord, s0 + j);
+                const int same = adi ? adi[i] == adi[i0] : ad[i] == ad[i0];
+                if (!same && ADOPT_AT(i) != a0) { varies_a = g + 1; break; }
             }
         }
         if (w && !varies_w)
             for (int j = 1; j < len; j++)
-                if (w[ROWJ(j)] != w[i0]) { varies_w = g + 1; break; }
+                if (w[order_row(ord, s0 + j)] != w[i0]) { varies_w = g + 1; break; }
         if (cl && !varies_c)
             for (int j = 1; j < len; j++)
-                if (cl[ROWJ(j)] != cl[i0]) { varies_c = g + 1; break; }
+                if (cl[order_row(ord, s0 + j)] != cl[i0]) { varies_c = g + 1; break; }
         if (extra) continue;
         /* the unit's periods among P: with T rows (sorted and distinct, by
          * panel_order()) they must be P itself (no search); fewer are
          * looked up in order (times are not NA: panel_order() checked) */
         if (len == T) {
-            if (tmi) {
-                for (int j = 0; j < len; j++) if ((double) tmi[ROWJ(j)] != P[j]) { extra = 1; break; }
-            } else {
-                for (int j = 0; j < len; j++) if (tmd[ROWJ(j)] != P[j]) { extra = 1; break; }
-            }
+            for (int j = 0; j < len; j++)
+                if (TIME_AT(order_row(ord, s0 + j)) != P[j]) { extra = 1; break; }
         } else {
             for (int j = 0, t = 0; j < len && !extra; j++) {
-                const double v = TIME_AT(ROWJ(j));
+                const double v = TIME_AT(order_row(ord, s0 + j));
                 while (t < T && P[t] < v) t++;
                 if (t == T || P[t] != v) extra = 1;
             }
@@ -242,7 +239,6 @@ SEXP attgt_layout(SEXP order_, SEXP start_, SEXP time_, SEXP adopt_, SEXP w_, SE
     return out;
 #undef TIME_AT
 #undef ADOPT_AT
-#undef ROWJ
 }
 
 /* A unit's adoption period and code, sorted by period, then code. */
@@ -339,7 +335,7 @@ SEXP attgt_units(SEXP unit_adopt_, SEXP count_, SEXP periods_, SEXP early_, SEXP
     }
     int nc = 0;
     for (int j = 0; j < n; j++) {
-        pf[j] = ord ? ord[start[pu[j] - 1]] : start[pu[j] - 1] + 1;
+        pf[j] = (int) order_row(ord, start[pu[j] - 1]) + 1;
         if (j == 0 || pa[j] != pa[j - 1]) nc++;
     }
     SEXP co = allocVector(REALSXP, nc); SET_VECTOR_ELT(out, 3, co);
@@ -429,8 +425,6 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     if (ord)
         for (R_xlen_t j = 0; j < nv; j++)
             if (ord[j] < 1 || ord[j] > nr) exr_raise("order", "rows out of range");
-    /* the row (0-based) of position j of a unit whose rows start at s0 */
-#define ROWJ(j) (ord ? (R_xlen_t) r[j] - 1 : s0 + (j))
     const int k = kx + 1;
     const char *nm[4] = {"Y", "X", "first", "XtX"};
     SEXP out = PROTECT(exr_named_list(4, nm));
@@ -451,11 +445,10 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     for (int g = 0; g < G; g++) {
         const int u = dest[g];
         if (u < 0) continue;
-        const int *r = ord ? ord + start[g] : NULL;
         const R_xlen_t s0 = start[g];
-        first[u] = (int) ROWJ(0) + 1;
-        if (wu) wu[u] = w[ROWJ(0)];
-        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[ROWJ(t)];
+        first[u] = (int) order_row(ord, s0) + 1;
+        if (wu) wu[u] = w[order_row(ord, s0)];
+        for (int t = 0; t < T; t++) Y[u + (R_xlen_t) t * n] = y[order_row(ord, s0 + t)];
     }
     for (int c = 0; c < kx; c++) {
         const double *xc = Xc[c];
@@ -464,9 +457,8 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
         for (int g = 0; g < G; g++) {
             const int u = dest[g];
             if (u < 0) continue;
-            const int *r = ord ? ord + start[g] : NULL;
             const R_xlen_t s0 = start[g];
-            for (int q = 0; q < S; q++) Xoc[u + q * step] = xc[ROWJ(xper[q] - 1)];
+            for (int q = 0; q < S; q++) Xoc[u + q * step] = xc[order_row(ord, s0 + xper[q] - 1)];
         }
     }
     /* each period's cross-product of (1, X_t): the covariates' block by the
@@ -487,7 +479,6 @@ SEXP attgt_reshape(SEXP order_, SEXP start_, SEXP units_, SEXP T_, SEXP y_, SEXP
     }
     UNPROTECT(1);
     return out;
-#undef ROWJ
 }
 
 /* ---- the cells -------------------------------------------------------------
